@@ -1,0 +1,28 @@
+"""Shared fixtures: where the real data lives, seeded random generators."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+@pytest.fixture
+def realdata() -> Path:
+    """The folder of real instrument files; skips the test when it is absent."""
+    if not REALDATA.is_dir():
+        pytest.skip(f"real data folder {REALDATA} is absent (it lives in ../shared beside the project)")
+    return REALDATA
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded random generator, so every noisy test is reproducible."""
+    return np.random.default_rng(20231124)

@@ -1,0 +1,30 @@
+"""xpsfit: XPS depth-profile peak fitting.
+
+The public API is importable from here and kept stable.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from xpsfit.errors import FitError, ParseError, SpecError, XpsfitError
+from xpsfit.io import read
+from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, FractionDef, Link, Param, Peak
+from xpsfit.spectrum import Spectrum
+
+__all__ = [
+    "BackgroundSpec",
+    "Doublet",
+    "FitError",
+    "FitSpec",
+    "FractionDef",
+    "Link",
+    "Param",
+    "ParseError",
+    "Peak",
+    "SpecError",
+    "Spectrum",
+    "XpsfitError",
+    "__version__",
+    "read",
+]
