@@ -18,7 +18,9 @@ REALDATA = ROOT.parent / "shared" / "realdata"
 def realdata() -> Path:
     """The folder of real instrument files; skips the test when it is absent."""
     if not REALDATA.is_dir():
-        pytest.skip(f"real data folder {REALDATA} is absent (it lives in ../shared beside the project)")
+        pytest.skip(
+            f"real data folder {REALDATA} is absent (it lives in ../shared beside the project)"
+        )
     return REALDATA
 
 

@@ -334,7 +334,9 @@ class FitSpec:
                 continue
             key = f"components.{cid}.{name}"
             if par.link.ref not in seen:
-                raise SpecError(f"link to unknown component {par.link.ref!r}", source=source, key=key)
+                raise SpecError(
+                    f"link to unknown component {par.link.ref!r}", source=source, key=key
+                )
             if name not in self.component(par.link.ref).params():
                 raise SpecError(
                     f"{par.link.ref!r} has no parameter {name!r}", source=source, key=key
@@ -352,10 +354,10 @@ class FitSpec:
         for comp in self.components:
             if comp.satellite_of is None:
                 continue
-            node, steps = comp.id, 0
-            while (parent := self.component(node).satellite_of) is not None:
-                node, steps = parent, steps + 1
-                if node == comp.id or steps > len(ids):
+            cur, hops = comp.id, 0
+            while (parent := self.component(cur).satellite_of) is not None:
+                cur, hops = parent, hops + 1
+                if cur == comp.id or hops > len(ids):
                     raise SpecError(
                         "satellite cycle", source=source, key=f"components.{comp.id}.satellite_of"
                     )

@@ -161,7 +161,9 @@ class Spectrum:
             )
         unc = None if self.uncertainty is None else self.uncertainty[keep]
         return self.replace(
-            binding_energy=self.binding_energy[keep], intensity=self.intensity[keep], uncertainty=unc
+            binding_energy=self.binding_energy[keep],
+            intensity=self.intensity[keep],
+            uncertainty=unc,
         )
 
     def shifted(self, shift: float, reason: str = "charge correction") -> Spectrum:

@@ -27,9 +27,7 @@ log = logging.getLogger("xpsfit")
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every built-in and plug-in sub-command."""
-    parser = argparse.ArgumentParser(
-        prog="xpsfit", description="XPS depth-profile peak fitting."
-    )
+    parser = argparse.ArgumentParser(prog="xpsfit", description="XPS depth-profile peak fitting.")
     parser.add_argument("--version", action="version", version=f"xpsfit {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

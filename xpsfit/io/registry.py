@@ -111,5 +111,7 @@ def read(path: str | os.PathLike[str], format: str | None = None) -> list[Spectr
     except OSError as exc:
         raise ParseError(f"cannot open file: {exc.strerror or exc}", file=str(p)) from exc
     if size > MAX_FILE_BYTES:
-        raise ParseError(f"file is {size} bytes, more than the {MAX_FILE_BYTES} accepted", file=str(p))
+        raise ParseError(
+            f"file is {size} bytes, more than the {MAX_FILE_BYTES} accepted", file=str(p)
+        )
     return reader.load(p)
