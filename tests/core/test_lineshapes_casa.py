@@ -1,0 +1,146 @@
+"""CasaXPS conventions checked against CasaXPS's own evaluated curves, and analytic limits."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+
+from xpsfit.lineshapes import doniach_sunjic, gl, gl_half_width, la, lf, lorentzian, sgl
+from xpsfit.lineshapes_casa import WINDOW_FACTOR
+
+FOLDER = "pynxtools-xps"
+
+# CasaXPS's LF(0.54,10,80,100,6) expressed in this module's parameters. The integers are on
+# CasaXPS's internal scale, so the three widths were fitted once to component 1 (F = 3.86 eV);
+# component 3 (F = 4.87 eV) is an independent check of the same mapping.
+LF_FWHM_PER_F = 0.50248
+LF_M = 161.434
+LF_W = 0.34459
+
+
+def _source_energy(vms: str) -> float:
+    lines = vms.splitlines()
+    i = next(k for k, line in enumerate(lines) if line.strip() == "Al")
+    return float(lines[i + 1])
+
+
+def _components(vms: str) -> list[tuple[str, float, float, float]]:
+    """(line shape, area, width, kinetic-energy position) of each CASA comp line."""
+    pattern = re.compile(
+        r"CASA comp \(\*.*?\*\) \(\*(?P<shape>.*?)\*\) Area (?P<area>\S+) .*?"
+        r"MFWHM (?P<fwhm>\S+) .*?Position (?P<pos>\S+)"
+    )
+    return [
+        (m["shape"], float(m["area"]), float(m["fwhm"]), float(m["pos"]))
+        for m in pattern.finditer(vms)
+    ]
+
+
+def _casa_curves(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Binding-energy axis and the four component curves (CPS, background removed)."""
+    lines = path.read_text(encoding="latin-1").splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
+    table = np.array(
+        [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :] if line]
+    )
+    be, background_cps = table[:, 8], table[:, 14]
+    return be, table[:, 10:14] - background_cps[:, None]
+
+
+@pytest.fixture
+def feo(realdata: Path) -> tuple[np.ndarray, np.ndarray, list[tuple[str, float, float, float]]]:
+    vms = (realdata / FOLDER / "FeO_analyzed.vms").read_text(encoding="latin-1")
+    be, curves = _casa_curves(realdata / FOLDER / "FeO_analyzed_lineshapes_cols.txt")
+    hv = _source_energy(vms)
+    comps = [(shape, area, fwhm, hv - ke) for shape, area, fwhm, ke in _components(vms)]
+    return be, curves, comps
+
+
+@pytest.mark.realdata
+def test_sgl_matches_casaxps_curves(feo) -> None:  # type: ignore[no-untyped-def]
+    be, curves, comps = feo
+    checked = 0
+    for j, (shape, area, fwhm, center) in enumerate(comps):
+        if shape != "SGL(30)":
+            continue
+        ours = sgl(be, area, center, fwhm, 30.0)
+        theirs = curves[:, j]
+        assert np.abs(ours - theirs).max() < 2e-3 * theirs.max()  # measured 0.14 %
+        checked += 1
+    assert checked == 2
+
+
+@pytest.mark.realdata
+def test_lf_matches_casaxps_curves(feo) -> None:  # type: ignore[no-untyped-def]
+    be, curves, comps = feo
+    checked = 0
+    for j, (shape, area, fwhm, center) in enumerate(comps):
+        if shape != "LF(0.54,10,80,100,6)":
+            continue
+        ours = lf(be, area, center, LF_FWHM_PER_F * fwhm, 0.54, 10.0, LF_W, LF_M)
+        theirs = curves[:, j]
+        assert np.abs(ours - theirs).max() < 5e-3 * theirs.max()  # measured 0.24 %
+        # The tail is on the high binding-energy side, for CasaXPS and for us.
+        assert be[np.argmax(theirs)] > center
+        assert be[np.argmax(ours)] > center
+        checked += 1
+    assert checked == 2
+
+
+@pytest.mark.parametrize("m", [0.0, 10.0, 30.0, 50.0, 90.0, 100.0])
+def test_gl_normalisation_is_exact(m: float) -> None:
+    total = quad(lambda e: float(gl(np.array([e]), 1.0, 0.0, 1.3, m)[0]), -np.inf, np.inf)[0]
+    assert total == pytest.approx(1.0, rel=1e-9)
+
+
+def test_gl_is_the_casaxps_product_form() -> None:
+    x = np.linspace(-4.0, 4.0, 161)
+    width = 1.2 / (2 * gl_half_width(30.0))  # CasaXPS width parameter of a GL(30), FWHM 1.2 eV
+    u = x / width
+    product = np.exp(-4 * math.log(2) * 0.7 * u**2) / (1 + 4 * 0.3 * u**2)
+    ours = gl(x, 1.0, 0.0, 1.2, 30.0)
+    np.testing.assert_allclose(ours / ours.max(), product, rtol=1e-12, atol=1e-15)
+
+
+def _window_fraction_of_lorentzian(fwhm: float, g: float) -> float:
+    half = WINDOW_FACTOR * (fwhm + g)
+    return 2.0 / math.pi * math.atan(2.0 * half / fwhm)
+
+
+def test_la_without_asymmetry_or_broadening_is_a_windowed_lorentzian() -> None:
+    x = np.linspace(-10.0, 10.0, 2001)
+    ours = la(x, 1.0, 0.0, 0.9, alpha=1.0, beta=1.0, m=0.0)
+    expected = lorentzian(x, 1.0, 0.0, 0.9) / _window_fraction_of_lorentzian(0.9, 0.0)
+    np.testing.assert_allclose(ours, expected, rtol=1e-3)  # linear interpolation: 0.06 %
+
+
+def test_doniach_sunjic_alpha_zero_is_a_broadened_lorentzian() -> None:
+    x = np.linspace(-6.0, 6.0, 1201)
+    ours = doniach_sunjic(x, 1.0, 0.0, 0.6, alpha=0.0, gauss_fwhm=1e-3)
+    expected = lorentzian(x, 1.0, 0.0, 0.6) / _window_fraction_of_lorentzian(0.6, 1e-3)
+    np.testing.assert_allclose(ours, expected, rtol=2e-3)
+
+
+@pytest.mark.parametrize("func", [la, lf])
+def test_alpha_sets_the_high_binding_energy_tail(func) -> None:  # type: ignore[no-untyped-def]
+    x = np.array([-5.0, 5.0])
+    y = func(x, 1.0, 0.0, 1.0, alpha=0.6, beta=3.0)
+    assert y[1] > 20 * y[0]
+
+
+def test_doniach_sunjic_tail_is_on_the_high_binding_energy_side() -> None:
+    x = np.array([-3.0, 3.0])
+    y = doniach_sunjic(x, 1.0, 0.0, 0.4, alpha=0.2, gauss_fwhm=0.3)
+    assert y[1] > 3 * y[0]
+
+
+def test_lf_damping_makes_the_tail_finite() -> None:
+    x = np.linspace(0.0, 60.0, 7)
+    damped = lf(x, 1.0, 0.0, 1.0, alpha=0.5, beta=2.0, w=5.0)
+    undamped = la(x, 1.0, 0.0, 1.0, alpha=0.5, beta=2.0)
+    assert damped[-1] < 1e-6 * undamped[-1]
