@@ -8,23 +8,31 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from xpsfit.errors import FitError, ParseError, SpecError, XpsfitError
+from xpsfit.fitting import FitCancelled, fit
 from xpsfit.io import read
+from xpsfit.result import Estimate, FitResult, LineResult, ParamResult
 from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, FractionDef, Link, Param, Peak
 from xpsfit.spectrum import Spectrum
 
 __all__ = [
     "BackgroundSpec",
     "Doublet",
+    "Estimate",
+    "FitCancelled",
     "FitError",
+    "FitResult",
     "FitSpec",
     "FractionDef",
+    "LineResult",
     "Link",
     "Param",
+    "ParamResult",
     "ParseError",
     "Peak",
     "SpecError",
     "Spectrum",
     "XpsfitError",
     "__version__",
+    "fit",
     "read",
 ]

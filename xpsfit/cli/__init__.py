@@ -20,7 +20,7 @@ from xpsfit import __version__
 from xpsfit.errors import XpsfitError
 
 #: Built-in sub-command modules.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("xpsfit.cli.fit",)
 
 log = logging.getLogger("xpsfit")
 

@@ -1,0 +1,191 @@
+"""The background part of a built model: static arrays and fit-time backgrounds.
+
+* ``"none"``: no background.
+* ``"linear"``, ``"shirley"`` and ``"tougaard"`` without fit parameters: computed from the data
+  before the fit (:mod:`xpsfit.backgrounds`) and held fixed.
+* ``"active_shirley"``: ``bg_offset + bg_slope * (E - E_low) + bg_k * integral(E_low..E) of the
+  fitted lines``; the step follows the fitted peak signal and ``bg_k`` is fitted with the peaks.
+  ``bg_slope`` exists only when the spec gives a ``"slope"`` parameter.
+* ``"tougaard"`` with a ``"B"`` parameter: ``bg_offset + bg_B * M(C, D) @ lines`` with the loss
+  matrix of :func:`xpsfit.backgrounds.tougaard_matrix`; ``"C"`` (and ``"D"``) are fitted too
+  when given and free.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from xpsfit import backgrounds
+from xpsfit.spec import BackgroundKind, BackgroundSpec, Param
+from xpsfit.spectrum import Spectrum
+
+__all__ = ["BackgroundModel", "background_model"]
+
+FloatArray = NDArray[np.float64]
+ParamRow = tuple[str, float, float, float, bool]
+Info = Mapping[str, float | int | bool | str]
+
+
+@dataclass(frozen=True, eq=False)
+class BackgroundModel:
+    """Background of one model on one energy grid.
+
+    Parameters
+    ----------
+    kind
+        The spec's background kind.
+    binding_energy
+        The fit grid, eV (ascending).
+    static
+        Fixed background subtracted in the fit (zeros for fitted backgrounds), intensity.
+    params
+        Fit-time parameters ``(name, value, min, max, vary)``.
+    basis
+        Additive parameters and their unit curves (``bg_offset`` -> 1, ``bg_slope`` -> E - E_low).
+    info
+        Diagnostics of a static background (iterations, convergence, end levels...).
+    tougaard_form
+        ``"U2"`` or ``"U3"`` for fitted Tougaard.
+    fixed_matrix
+        Tougaard loss matrix when C and D are not fitted.
+    """
+
+    kind: BackgroundKind
+    binding_energy: FloatArray
+    static: FloatArray
+    params: tuple[ParamRow, ...] = ()
+    basis: Mapping[str, FloatArray] = field(default_factory=dict)
+    info: Info = field(default_factory=dict)
+    tougaard_form: str = "U2"
+    fixed_matrix: FloatArray | None = None
+
+    @property
+    def fitted(self) -> bool:
+        """True when the step follows the fitted lines (active Shirley, fitted Tougaard)."""
+        return self.kind == "active_shirley" or (self.kind == "tougaard" and bool(self.params))
+
+    def step(self, rows: FloatArray, values: Mapping[str, float]) -> FloatArray:
+        """The background each signal row (lines, shape ``(..., n)``) carries, intensity."""
+        if self.kind == "active_shirley":
+            out: FloatArray = values["bg_k"] * backgrounds.cumulative_integral(
+                self.binding_energy, rows
+            )
+            return out
+        if self.kind == "tougaard" and self.params:
+            matrix = self.fixed_matrix
+            if matrix is None:
+                matrix = backgrounds.tougaard_matrix(
+                    self.binding_energy,
+                    values["bg_C"],
+                    values.get("bg_D", 1.0),
+                    "U3" if self.tougaard_form == "U3" else "U2",
+                )
+            loss: FloatArray = values["bg_B"] * (rows @ matrix.T)
+            return loss
+        return np.zeros_like(rows)
+
+
+def _row(name: str, given: Param | None, value: float, lo: float, hi: float) -> ParamRow:
+    if given is None:
+        return (name, value, lo, hi, True)
+    pmin, pmax = max(given.min, lo), min(given.max, hi)
+    return (name, min(max(float(given.value), pmin), pmax), pmin, pmax, given.vary)
+
+
+def _static_info(res: backgrounds.BackgroundResult) -> dict[str, float | int | bool | str]:
+    info: dict[str, float | int | bool | str] = {
+        "iterations": res.iterations,
+        "converged": res.converged,
+        "tolerance": res.tolerance,
+        "change": res.change,
+        "message": res.message,
+    }
+    info.update({k: float(v) for k, v in res.params.items()})
+    return info
+
+
+def _static(bg: BackgroundSpec, spectrum: Spectrum) -> backgrounds.BackgroundResult:
+    be, y = spectrum.binding_energy, spectrum.intensity
+    opts = bg.options
+    points = int(bg.average_points)
+    start = float(opts.get("start_offset", 0.0))
+    end = float(opts.get("end_offset", 0.0))
+    if bg.kind == "linear":
+        return backgrounds.linear(be, y, average_points=points, start_offset=start, end_offset=end)
+    if bg.kind == "tougaard":
+        return backgrounds.tougaard(
+            be,
+            y,
+            form="U3" if opts.get("tougaard_form") == "U3" else "U2",
+            average_points=points,
+            start_offset=start,
+            end_offset=end,
+        )
+    return backgrounds.shirley(
+        be,
+        y,
+        tolerance=float(opts.get("tolerance", 1e-6)),
+        max_iterations=int(opts.get("max_iterations", 100)),
+        average_points=points,
+        start_offset=start,
+        end_offset=end,
+    )
+
+
+def _fitted_params(bg: BackgroundSpec, spectrum: Spectrum) -> tuple[ParamRow, ...]:
+    """Start values from a static background of the same kind."""
+    be = spectrum.binding_energy
+    ref = _static(BackgroundSpec(kind="shirley", average_points=bg.average_points), spectrum)
+    i_low = float(ref.params.get("i_low", spectrum.intensity[0]))
+    i_high = float(ref.params.get("i_high", spectrum.intensity[-1]))
+    peaks = np.clip(spectrum.intensity - ref.background, 0.0, None)
+    area = float(np.trapezoid(peaks, be))
+    rows = [_row("bg_offset", bg.params.get("offset"), i_low, -math.inf, math.inf)]
+    if bg.kind == "active_shirley":
+        k0 = max(i_high - i_low, 0.0) / area if area > 0 else 0.0
+        rows.append(_row("bg_k", bg.params.get("k"), k0, 0.0, math.inf))
+        if "slope" in bg.params:
+            rows.append(_row("bg_slope", bg.params["slope"], 0.0, -math.inf, math.inf))
+        return tuple(rows)
+    rows.append(_row("bg_B", bg.params["B"], 2866.0, 0.0, math.inf))
+    for name, default in (("C", 1643.0), ("D", 1.0)):
+        if name in bg.params:
+            rows.append(_row(f"bg_{name}", bg.params[name], default, 1e-6, math.inf))
+    return tuple(rows)
+
+
+def background_model(bg: BackgroundSpec, spectrum: Spectrum) -> BackgroundModel:
+    """Build the background of ``bg`` on the (cropped) spectrum.
+
+    Raises
+    ------
+    FitError, SpecError
+        From :mod:`xpsfit.backgrounds` for unusable data or options.
+    """
+    be = spectrum.binding_energy
+    zeros = np.zeros_like(be)
+    form = str(bg.options.get("tougaard_form", "U2"))
+    if bg.kind == "none":
+        return BackgroundModel("none", be, zeros)
+    if bg.kind == "active_shirley" or (bg.kind == "tougaard" and "B" in bg.params):
+        params = _fitted_params(bg, spectrum)
+        basis = {"bg_offset": np.ones_like(be)}
+        if any(p[0] == "bg_slope" for p in params):
+            basis["bg_slope"] = be - be[0]
+        names = {p[0] for p in params}
+        matrix = None
+        if bg.kind == "tougaard" and "bg_C" not in names and "bg_D" not in names:
+            matrix = backgrounds.tougaard_matrix(be, 1643.0, 1.0, "U3" if form == "U3" else "U2")
+        return BackgroundModel(
+            bg.kind, be, zeros, params, MappingProxyType(basis), tougaard_form=form,
+            fixed_matrix=matrix,
+        )  # fmt: skip
+    res = _static(bg, spectrum)
+    static = np.asarray(res.background, dtype=np.float64)
+    return BackgroundModel(bg.kind, be, static, info=MappingProxyType(_static_info(res)))
