@@ -1,0 +1,320 @@
+"""CasaXPS processing stored in VAMAS block comments, to and from :class:`~xpsfit.spec.FitSpec`.
+
+CasaXPS keeps its quantification regions, fit components and energy calibration as comment
+lines of the block::
+
+    Calib M = 281.1700 A = 284.8 BE ADD
+    CASA region (*Fe 2p*) (*U 3 Tougaard*) 737.52 786.76 16.42 2 0 0 335.4 551 436 3 (*Fe 2p*) ...
+    CASA comp (*Fe 2p*) (*GL(30)*) Area 63507 1e-020 6383903 -1 1 MFWHM 3.86 1.07 26.75 -1 1
+        Position 777.56 738.01 782.60 -1 1 RSF 16.42 MASS 55.85 INDEX 0 (*Fe 2p*) CONST (**) ...
+
+Each ``Area``/``MFWHM``/``Position`` is ``value min max link factor``: ``link`` is the 0-based
+index of another component (-1: none); a linked area or FWHM is ``factor`` times the other's,
+a linked position is the other's plus ``factor``. Region limits and positions are KINETIC
+energies on the calibrated scale, so ``BE = h nu - KE``; ``Calib`` lines stack (the total
+binding-energy shift is the sum of their ``A - M``). Older CasaXPS versions omit the
+``CONST``/``UNCORRECTEDRSF`` fields; both forms are read.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+
+from xpsfit.errors import SpecError
+from xpsfit.io.casa_lines import (
+    CASA_INFINITY,
+    ID_BAD,
+    BeMap,
+    CasaComponent,
+    CasaParam,
+    CasaRegion,
+    calibration_shift,
+    format_lineshape,
+    is_casa_line,
+    parse_component,
+    parse_lineshape,
+    parse_region,
+)
+from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, Link, Param, Peak
+from xpsfit.spectrum import Spectrum
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "BeMap", "CasaComponent", "CasaParam", "CasaRegion", "calibration_shift",
+    "fit_spec_from_spectrum", "format_casa_lines", "format_lineshape", "is_casa_line",
+    "parse_component", "parse_lineshape", "parse_region", "spec_from_casa_lines",
+]  # fmt: skip
+
+_BACKGROUNDS: Mapping[str, tuple[str, str | None]] = {
+    "shirley": ("shirley", None),
+    "linear": ("linear", None),
+    "u 3 tougaard": ("tougaard", "U3"),
+    "u 2 tougaard": ("tougaard", "U2"),
+}
+
+
+def _unique_ids(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Valid, unique component ids and species ids from CasaXPS component names."""
+    species = [ID_BAD.sub("_", n.strip()).strip("_") or "comp" for n in names]
+    ids: list[str] = []
+    for sp in species:
+        cid, k = sp, 2
+        while cid in ids:
+            cid, k = f"{sp}-{k}", k + 1
+        ids.append(cid)
+    return ids, species
+
+
+def _bound(value: float) -> float:
+    return math.copysign(math.inf, value) if abs(value) >= CASA_INFINITY else value
+
+
+def _param(cp: CasaParam, ids: Sequence[str], index: int, kind: str, be: BeMap | None) -> Param:
+    """A CasaXPS parameter group as a Param (``be`` converts kinetic to binding energy)."""
+    if cp.link >= 0:
+        if cp.link >= len(ids) or cp.link == index:
+            raise SpecError(f"component {ids[index]!r} links to component #{cp.link}", key="link")
+        value = cp.value if be is None else be(cp.value)
+        if kind == "offset":
+            return Param(value, link=Link(ids[cp.link], "offset", -cp.factor))
+        return Param(value, link=Link(ids[cp.link], "ratio", cp.factor))
+    if be is None:
+        lo, hi, value = _bound(cp.min), _bound(cp.max), cp.value
+    else:
+        lo, hi, value = be(_bound(cp.max)), be(_bound(cp.min)), be(cp.value)
+    if cp.min == cp.max:
+        return Param(value, vary=False)
+    return Param(value, min(lo, hi), max(lo, hi))
+
+
+def _background(region: CasaRegion) -> BackgroundSpec:
+    kind, form = _BACKGROUNDS.get(region.background.strip().lower(), ("", None))
+    if not kind:
+        raise SpecError(
+            f"CasaXPS background {region.background!r} has no xpsfit equivalent", key="background"
+        )
+    options: dict[str, object] = {"casa_cross_section": region.cross_section}
+    if region.start_offset or region.end_offset:
+        options["casa_offsets_percent"] = (region.start_offset, region.end_offset)
+    params: dict[str, Param] = {}
+    if form is not None:
+        options["tougaard_form"] = form
+        names = ("B", "C", "D") if form == "U3" else ("B", "C")
+        params = {
+            n: Param(v, vary=False) for n, v in zip(names, region.cross_section, strict=False)
+        }
+    width = max(1, round(region.average_width)) if math.isfinite(region.average_width) else 1
+    return BackgroundSpec(kind, average_points=width, params=params, options=options)  # type: ignore[arg-type]
+
+
+def spec_from_casa_lines(
+    lines: Sequence[str], source_energy: float, offset: float = 0.0
+) -> FitSpec | None:
+    """Build a FitSpec from CasaXPS comment lines.
+
+    Parameters
+    ----------
+    lines
+        The comment lines (other lines are ignored).
+    source_energy
+        Photon energy of the block, eV; CasaXPS positions are kinetic energies.
+    offset
+        Binding-energy shift of the spectrum's axis relative to CasaXPS's calibrated scale, eV.
+
+    Returns
+    -------
+    FitSpec or None
+        ``None`` when there is neither a region nor a component line.
+
+    Raises
+    ------
+    SpecError
+        If a line is malformed, names an unknown line shape or background, or the block has no
+        source energy to convert kinetic energies with.
+    """
+    regions = [parse_region(x) for x in lines if x.lstrip().lower().startswith("casa region")]
+    comps = [parse_component(x) for x in lines if x.lstrip().lower().startswith("casa comp")]
+    if not regions and not comps:
+        return None
+    if not source_energy > 0:
+        raise SpecError("CasaXPS positions are kinetic energies but the source energy is 0")
+    be = BeMap(source_energy, offset)
+    if len(regions) > 1:
+        log.warning("%d CasaXPS regions in one block: the first one is used", len(regions))
+    ids, species = _unique_ids([c.name for c in comps])
+    peaks = []
+    for i, c in enumerate(comps):
+        key, shape = parse_lineshape(c.lineshape)
+        peaks.append(
+            Peak(
+                id=ids[i], lineshape=key, species=species[i], label=c.name,
+                center=_param(c.position, ids, i, "offset", be),
+                fwhm=_param(c.fwhm, ids, i, "ratio", None),
+                area=_param(c.area, ids, i, "ratio", None),
+                shape={k: Param(v, vary=False) for k, v in shape.items()},
+            )
+        )  # fmt: skip
+    if not regions:
+        return FitSpec(components=tuple(peaks))
+    r = regions[0]
+    return FitSpec(
+        region=r.name, window=(be(r.end), be(r.start)), background=_background(r),
+        components=tuple(peaks),
+    )  # fmt: skip
+
+
+def fit_spec_from_spectrum(spectrum: Spectrum) -> FitSpec | None:
+    """The CasaXPS fit stored with a spectrum read from VAMAS, as a FitSpec (binding energies).
+
+    Uses ``metadata["casa_lines"]`` and the spectrum's source energy; shifts applied after
+    CasaXPS's calibration (``metadata["charge_shift"]`` minus
+    ``metadata["casa_calibration_shift"]``) move the positions with the axis.
+
+    Returns
+    -------
+    FitSpec or None
+        ``None`` when the spectrum carries no CasaXPS region or component.
+
+    Raises
+    ------
+    SpecError
+        See :func:`spec_from_casa_lines`.
+    """
+    lines = tuple(str(x) for x in spectrum.metadata.get("casa_lines", ()))
+    meta = spectrum.metadata
+    offset = float(meta.get("charge_shift", 0.0)) - float(meta.get("casa_calibration_shift", 0.0))
+    return spec_from_casa_lines(lines, spectrum.source_energy, offset)
+
+
+def _num(value: float) -> str:
+    if math.isinf(value):
+        return repr(math.copysign(CASA_INFINITY, value))
+    return repr(float(value))
+
+
+def _expand(spec: FitSpec) -> list[Peak]:
+    """Peaks with every doublet written as its major and minor line (linked)."""
+    out: list[Peak] = []
+    for comp in spec.components:
+        if not isinstance(comp, Doublet):
+            out.append(comp)
+            continue
+        major = Peak(comp.id, comp.lineshape, comp.center, comp.fwhm, comp.area, comp.shape,
+                     comp.species, label=comp.label)  # fmt: skip
+        minor = Peak(
+            f"{comp.id}-minor", comp.lineshape,
+            Param(comp.center.value + comp.splitting.value,
+                  link=Link(comp.id, "offset", comp.splitting.value)),
+            Param(comp.fwhm.value * comp.fwhm_ratio.value,
+                  link=Link(comp.id, "ratio", comp.fwhm_ratio.value)),
+            Param(comp.area.value * comp.area_ratio.value,
+                  link=Link(comp.id, "ratio", comp.area_ratio.value)),
+            comp.shape, comp.species, label=comp.minor_label,
+        )  # fmt: skip
+        if any(p.is_free for p in (comp.splitting, comp.area_ratio, comp.fwhm_ratio)):
+            log.warning(
+                "doublet %s: CasaXPS links are fixed; free ratios are written fixed", comp.id
+            )
+        out.extend((major, minor))
+    return out
+
+
+def _group(name: str, par: Param, ids: Sequence[str], be: BeMap | None) -> str:
+    """``Name value min max link factor`` for one parameter (``be``: write kinetic energy)."""
+    conv = (lambda x: x) if be is None else be.kinetic
+    value = conv(par.value)
+    if par.expr is not None or (par.link is not None and par.link.tolerance):
+        log.warning("%s: expressions and link tolerances cannot be written for CasaXPS", name)
+    link = par.link if par.expr is None else None
+    if link is not None:
+        if link.ref not in ids:
+            raise SpecError(f"link to unknown component {link.ref!r}", key=name)
+        offset = be is not None
+        if (link.kind == "offset") != offset and link.kind != "equal":
+            raise SpecError(f"CasaXPS cannot express a {link.kind} link on {name}", key=name)
+        factor = (
+            (-link.value if offset else link.value) if link.kind != "equal" else float(not offset)
+        )
+        return f"{name} {_num(value)} 0.0 0.0 {ids.index(link.ref)} {_num(factor)}"
+    if not par.vary:
+        lo = hi = value
+    else:
+        a, b = conv(par.min), conv(par.max)
+        lo, hi = min(a, b), max(a, b)
+    return f"{name} {_num(value)} {_num(lo)} {_num(hi)} -1 1.0"
+
+
+def _region_line(spec: FitSpec, window: tuple[float, float], be: BeMap) -> str:
+    bg = spec.background
+    names = {"shirley": "Shirley", "active_shirley": "Shirley", "linear": "Linear"}
+    if bg.kind == "tougaard":
+        name = "U 2 Tougaard" if bg.options.get("tougaard_form") == "U2" else "U 3 Tougaard"
+    elif bg.kind in names:
+        name = names[bg.kind]
+    else:
+        raise SpecError(f"background {bg.kind!r} cannot be written for CasaXPS", key="background")
+    cross = list(bg.options.get("casa_cross_section", (0.0, 0.0, 0.0, 0.0)))[:4]
+    for k, pname in enumerate(("B", "C", "D")):
+        if pname in bg.params and k < len(cross):
+            cross[k] = bg.params[pname].value
+    cross += [0.0] * (4 - len(cross))
+    so, eo = bg.options.get("casa_offsets_percent", (0.0, 0.0))
+    lo, hi = window
+    nums = [be.kinetic(hi), be.kinetic(lo), 1.0, float(bg.average_points), so, eo, *cross]
+    tag = spec.region or "region"
+    return (
+        f"CASA region (*{tag}*) (*{name}*) {' '.join(_num(float(x)) for x in nums)} (*{tag}*) 0 0 1"
+    )
+
+
+def format_casa_lines(
+    spec: FitSpec,
+    source_energy: float,
+    *,
+    window: tuple[float, float] | None = None,
+    offset: float = 0.0,
+) -> list[str]:
+    """Write a FitSpec as CasaXPS ``CASA region`` and ``CASA comp`` lines.
+
+    Parameters
+    ----------
+    spec
+        The fit; doublets become two linked components.
+    source_energy
+        Photon energy, eV (CasaXPS stores kinetic energies).
+    window
+        Binding-energy range (eV) used when ``spec.window`` is ``None``.
+    offset
+        Binding-energy shift of the written axis relative to the spectrum's, eV.
+
+    Returns
+    -------
+    list of str
+        One region line followed by one line per component.
+
+    Raises
+    ------
+    SpecError
+        If the spec uses something CasaXPS cannot express (a line shape other than GL, SGL,
+        LA, LF; no background; offset links on areas or widths) or there is no window.
+    """
+    if not source_energy > 0:
+        raise SpecError("CasaXPS lines need a source energy (positions are kinetic energies)")
+    win = spec.window or window
+    if win is None:
+        raise SpecError("CasaXPS needs a region window", key="window")
+    be = BeMap(source_energy, offset)
+    peaks = _expand(spec)
+    ids = [p.id for p in peaks]
+    lines = [_region_line(spec, (min(win), max(win)), be)]
+    for p in peaks:
+        shape = format_lineshape(p.lineshape, p.shape)
+        lines.append(
+            f"CASA comp (*{p.id}*) (*{shape}*) {_group('Area', p.area, ids, None)} "
+            f"{_group('MFWHM', p.fwhm, ids, None)} {_group('Position', p.center, ids, be)} "
+            f"RSF 1 MASS 0 INDEX -1 (*{spec.region or 'region'}*) CONST (**) UNCORRECTEDRSF 1"
+        )
+    return lines
