@@ -13,8 +13,14 @@ three shapes ``area`` is therefore the integral over the window
 ``center +/- WINDOW_FACTOR * (fwhm + g)``, with ``g`` the FWHM of the Gaussian broadening. The
 window holds the whole peak of any practical shape (CasaXPS likewise normalises LA over a finite
 range); outside it the curve continues as the unbroadened core with the same scale, so it is
-continuous and its tails still add to a fit. For LF with damping ``w > 0`` the tail beyond the
-window is negligible, so ``area`` is the integral over the real line.
+continuous and its tails still add to a fit. LF's damped tail falls as ``|t|^-6`` far out, so for
+LF the window holds the whole line to the precision of the grid.
+
+CasaXPS parameters
+------------------
+The shapes here take physical widths (eV); :mod:`xpsfit.casa_shapes` converts CasaXPS's
+line-shape strings and FWHM field to them and documents what of that conversion is exact and
+what is calibrated.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from scipy.signal import fftconvolve
 from scipy.special import erfcx
 
 __all__ = [
+    "LF_EXPONENT_LIMIT",
     "WINDOW_FACTOR",
     "doniach_sunjic",
     "gl",
@@ -273,14 +280,21 @@ def doniach_sunjic(
     return _broadened(x, area, center, fwhm, gauss_fwhm, core)
 
 
+LF_EXPONENT_LIMIT = 3.0
+"""Exponent the LF tails tend to far from the peak (Major et al., 2020; see :func:`lf`)."""
+
+
 def _la_core(fwhm: float, alpha: float, beta: float, w: float) -> Core:
     a, b = max(float(alpha), 0.0), max(float(beta), 0.0)
-    damping = _FOUR_LN2 * max(float(w), 0.0) / 100.0
+    damping = 4.0 * max(float(w), 0.0) / 100.0
 
     def core(t: NDArray[np.float64]) -> NDArray[np.float64]:
         u2 = (t / fwhm) ** 2
         log_l = -np.log1p(4.0 * u2)
-        out: NDArray[np.float64] = np.exp(np.where(t > 0.0, a, b) * log_l - damping * u2)
+        exponent = np.where(t > 0.0, a, b)
+        if damping > 0.0:
+            exponent = LF_EXPONENT_LIMIT - (LF_EXPONENT_LIMIT - exponent) / (1.0 + damping * u2)
+        out: NDArray[np.float64] = np.exp(exponent * log_l)
         return out
 
     return core
@@ -305,8 +319,8 @@ def la(
     high binding-energy tail (smaller = longer tail), ``beta`` the low binding-energy side.
     ``fwhm`` is the Lorentzian width parameter F (the FWHM of the curve itself is larger when
     alpha, beta < 1 or m > 0). ``area`` is the integral over ``E +/- 20 (F + g)``. CasaXPS
-    encodes its Gaussian width as an integer 0..499 on an internal scale; here ``m`` is the
-    Gaussian FWHM in percent of F.
+    writes its Gaussian width as an integer 0..499 and its FWHM field is not F;
+    :func:`xpsfit.casa_shapes.casa_to_lineshape` converts both.
 
     Parameters
     ----------
@@ -344,33 +358,37 @@ def lf(
     w: float = 0.0,
     m: float = 0.0,
 ) -> NDArray[np.float64]:
-    r"""CasaXPS-style LF(alpha, beta, w, m): LA with Gaussian-damped tails (finite area).
+    r"""CasaXPS LF(alpha, beta, w, m): LA whose tail exponent rises to 3 far from the peak.
 
-    .. math:: LF(t) = LA_{\mathrm{core}}(t)\,
-              \exp\!\left(-4\ln 2\,\frac{w}{100}\,\frac{t^2}{F^2}\right)
+    .. math:: LF(t) = L(t)^{e(t)},\qquad
+              e(t) = 3 - \frac{3 - a}{1 + 4\,(w/100)\,t^2/F^2},\qquad
+              a = \alpha\ (t > 0),\ \beta\ (t \le 0)
 
-    convolved with a unit-area Gaussian of FWHM :math:`g = (m/100) F` (see :func:`la`). The
-    damping is a Gaussian envelope of FWHM :math:`F\sqrt{100/w}`; ``w = 0`` gives LA. This form
-    (Gaussian-damped tail, Gaussian broadening, area over the whole line) reproduces CasaXPS's own
-    LF curves to about 1 % of the peak height once CasaXPS's internal width encodings are mapped
-    (tests/core/test_lineshapes_casa.py); ``w`` and ``m`` are not CasaXPS's integers.
+    with :math:`L(t) = 1/(1 + 4t^2/F^2)`, convolved with a unit-area Gaussian of FWHM
+    :math:`g = (m/100) F` (see :func:`la`). This is the finite-Lorentzian form of Major, Shah,
+    Avval, Fernandez, Fairley and Linford (Vacuum Technology & Coating, April 2020): the exponent
+    equals alpha (beta) at the peak and tends to 3 beyond the damping width
+    :math:`D = F\sqrt{100/w}`, so the tails fall as :math:`|t|^{-6}` and the area is finite.
+    ``w = 0`` gives LA. CasaXPS's own damping integer ``w_c`` is D in units of F, i.e.
+    ``w = 100 / w_c**2`` (checked against CasaXPS's evaluated LF curves,
+    tests/core/test_lineshapes_casa.py).
 
     Parameters
     ----------
     x
         Binding energy (eV).
     area
-        Integral over the window (intensity x eV); the whole line when ``w > 0``.
+        Integral over the window (intensity x eV); in practice the whole line.
     center
         Position E (eV) of the Lorentzian maximum before broadening.
     fwhm
         Lorentzian width parameter F (eV), > 0.
     alpha
-        Exponent on the high binding-energy side, > 0.
+        Exponent at the peak on the high binding-energy side, > 0.
     beta
-        Exponent on the low binding-energy side, > 0.
+        Exponent at the peak on the low binding-energy side, > 0.
     w
-        Tail damping strength (%): 100 F^2 / D^2 with D the FWHM of the damping envelope.
+        Tail damping strength (%): 100 F^2 / D^2 with D the damping width (0 = LA).
     m
         Gaussian broadening FWHM in percent of F (0 = none).
 

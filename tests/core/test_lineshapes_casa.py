@@ -10,17 +10,11 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
+from xpsfit.casa_shapes import casa_to_lineshape
 from xpsfit.lineshapes import doniach_sunjic, gl, gl_half_width, la, lf, lorentzian, sgl
 from xpsfit.lineshapes_casa import WINDOW_FACTOR
 
 FOLDER = "pynxtools-xps"
-
-# CasaXPS's LF(0.54,10,80,100,6) expressed in this module's parameters. The integers are on
-# CasaXPS's internal scale, so the three widths were fitted once to component 1 (F = 3.86 eV);
-# component 3 (F = 4.87 eV) is an independent check of the same mapping.
-LF_FWHM_PER_F = 0.50248
-LF_M = 161.434
-LF_W = 0.34459
 
 
 def _source_energy(vms: str) -> float:
@@ -77,19 +71,37 @@ def test_sgl_matches_casaxps_curves(feo) -> None:  # type: ignore[no-untyped-def
 
 @pytest.mark.realdata
 def test_lf_matches_casaxps_curves(feo) -> None:  # type: ignore[no-untyped-def]
+    # Converted by casa_to_lineshape: the LF form and w are CasaXPS's; the two width constants
+    # of xpsfit.casa_shapes were calibrated on these two curves (see its module docstring).
     be, curves, comps = feo
     checked = 0
     for j, (shape, area, fwhm, center) in enumerate(comps):
         if shape != "LF(0.54,10,80,100,6)":
             continue
-        ours = lf(be, area, center, LF_FWHM_PER_F * fwhm, 0.54, 10.0, LF_W, LF_M)
+        key, ours_fwhm, params = casa_to_lineshape(shape, fwhm)
+        assert key == "lf"
+        ours = lf(be, area, center, ours_fwhm, **params)
         theirs = curves[:, j]
-        assert np.abs(ours - theirs).max() < 5e-3 * theirs.max()  # measured 0.24 %
+        assert np.abs(ours - theirs).max() < 1e-3 * theirs.max()  # measured 0.063 %
         # The tail is on the high binding-energy side, for CasaXPS and for us.
         assert be[np.argmax(theirs)] > center
         assert be[np.argmax(ours)] > center
         checked += 1
     assert checked == 2
+
+
+@pytest.mark.realdata
+def test_lf_far_tail_matches_casaxps(feo) -> None:  # type: ignore[no-untyped-def]
+    # Beyond 6 F the curve is set by the damping law alone (exponent rising to 3); the tail is
+    # still over 1 % of the peak there, so the check has teeth.
+    be, curves, comps = feo
+    shape, area, fwhm, center = comps[0]
+    _key, ours_fwhm, params = casa_to_lineshape(shape, fwhm)
+    theirs = curves[:, 0]
+    tail = be > center + 6.0 * fwhm
+    ours = lf(be, area, center, ours_fwhm, **params)
+    assert np.abs(ours - theirs)[tail].max() < 1e-3 * theirs.max()
+    assert theirs[tail].max() > 0.01 * theirs.max()
 
 
 @pytest.mark.parametrize("m", [0.0, 10.0, 30.0, 50.0, 90.0, 100.0])
@@ -137,6 +149,20 @@ def test_doniach_sunjic_tail_is_on_the_high_binding_energy_side() -> None:
     x = np.array([-3.0, 3.0])
     y = doniach_sunjic(x, 1.0, 0.0, 0.4, alpha=0.2, gauss_fwhm=0.3)
     assert y[1] > 3 * y[0]
+
+
+def test_lf_without_damping_is_la() -> None:
+    x = np.linspace(-8.0, 8.0, 321)
+    ours = lf(x, 1.0, 0.0, 1.0, alpha=0.7, beta=2.0, w=0.0, m=40.0)
+    np.testing.assert_allclose(ours, la(x, 1.0, 0.0, 1.0, alpha=0.7, beta=2.0, m=40.0))
+
+
+def test_lf_tail_exponent_tends_to_three() -> None:
+    # Far beyond the damping width D = F sqrt(100/w) the core falls as (4 t^2/F^2)^-3.
+    t = np.array([300.0, 600.0])
+    y = lf(t, 1.0, 0.0, 1.0, alpha=0.5, beta=2.0, w=25.0)
+    slope = math.log(y[1] / y[0]) / math.log(2.0)
+    assert slope == pytest.approx(-6.0, abs=0.01)
 
 
 def test_lf_damping_makes_the_tail_finite() -> None:
