@@ -329,7 +329,8 @@ def _registry() -> Mapping[str, LineShape]:
                 ShapeParam("w", 0.0, 0.0, 500.0, "tail damping strength 100 F^2/D^2 (%)"),
                 _M_LA,
             ),
-            "LA core * exp(-4 ln2 (w/100) (x-E)^2/F^2) (x) Gauss(m% F)",
+            "L^e, e = 3 - (3-a)/(1 + 4 (w/100) (x-E)^2/F^2), a = alpha (x > E) | beta, "
+            "L = 1/(1+4(x-E)^2/F^2), (x) Gauss(m% F)",
         ),
     )
     return MappingProxyType({s.key: s for s in shapes})

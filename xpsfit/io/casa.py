@@ -14,6 +14,15 @@ a linked position is the other's plus ``factor``. Region limits and positions ar
 energies on the calibrated scale, so ``BE = h nu - KE``; ``Calib`` lines stack (the total
 binding-energy shift is the sum of their ``A - M``). Older CasaXPS versions omit the
 ``CONST``/``UNCORRECTEDRSF`` fields; both forms are read.
+
+Widths: CasaXPS's width field F ("MFWHM") is not always our ``fwhm`` (for ``GL(m)`` it is the
+product's width parameter, for LA/LF it sets the Lorentzian and Gaussian widths together; see
+:mod:`xpsfit.casa_shapes`). For each component ``fwhm = s F`` with a factor ``s`` set by its line
+shape, so the value and the bounds scale by ``s``. A width link ``F_i = k F_j`` becomes the ratio
+``k s_i / s_j``: the same number when both components share a line shape, converted exactly
+otherwise. CasaXPS does not vary line-shape parameters, so they are read as fixed parameters.
+Line shapes CasaXPS lacks are written as the nearest CasaXPS shape (see
+:mod:`xpsfit.io.casa_lines`).
 """
 
 from __future__ import annotations
@@ -72,17 +81,28 @@ def _bound(value: float) -> float:
     return math.copysign(math.inf, value) if abs(value) >= CASA_INFINITY else value
 
 
-def _param(cp: CasaParam, ids: Sequence[str], index: int, kind: str, be: BeMap | None) -> Param:
-    """A CasaXPS parameter group as a Param (``be`` converts kinetic to binding energy)."""
+def _param(
+    cp: CasaParam,
+    ids: Sequence[str],
+    index: int,
+    be: BeMap | None,
+    scales: Sequence[float] | None = None,
+) -> Param:
+    """A CasaXPS parameter group as a Param.
+
+    ``be`` converts kinetic to binding energy (positions; links are offsets); otherwise links
+    are ratios and ``scales`` (widths) holds each component's ``fwhm / F``.
+    """
+    own = 1.0 if scales is None else scales[index]
     if cp.link >= 0:
         if cp.link >= len(ids) or cp.link == index:
             raise SpecError(f"component {ids[index]!r} links to component #{cp.link}", key="link")
-        value = cp.value if be is None else be(cp.value)
-        if kind == "offset":
-            return Param(value, link=Link(ids[cp.link], "offset", -cp.factor))
-        return Param(value, link=Link(ids[cp.link], "ratio", cp.factor))
+        if be is not None:
+            return Param(be(cp.value), link=Link(ids[cp.link], "offset", -cp.factor))
+        ratio = cp.factor * own / (1.0 if scales is None else scales[cp.link])
+        return Param(cp.value * own, link=Link(ids[cp.link], "ratio", ratio))
     if be is None:
-        lo, hi, value = _bound(cp.min), _bound(cp.max), cp.value
+        lo, hi, value = _bound(cp.min) * own, _bound(cp.max) * own, cp.value * own
     else:
         lo, hi, value = be(_bound(cp.max)), be(_bound(cp.min)), be(cp.value)
     if cp.min == cp.max:
@@ -108,6 +128,15 @@ def _background(region: CasaRegion) -> BackgroundSpec:
         }
     width = max(1, round(region.average_width)) if math.isfinite(region.average_width) else 1
     return BackgroundSpec(kind, average_points=width, params=params, options=options)  # type: ignore[arg-type]
+
+
+def _lineshape(c: CasaComponent) -> tuple[str, float, dict[str, float]]:
+    """``(key, fwhm / F, shape)`` of a CasaXPS component."""
+    try:
+        key, fwhm, shape = parse_lineshape(c.lineshape, c.fwhm.value)
+    except SpecError as err:
+        raise SpecError(f"CasaXPS component {c.name!r}: {err.message}", key="lineshape") from None
+    return key, fwhm / c.fwhm.value, shape
 
 
 def spec_from_casa_lines(
@@ -145,15 +174,16 @@ def spec_from_casa_lines(
     if len(regions) > 1:
         log.warning("%d CasaXPS regions in one block: the first one is used", len(regions))
     ids, species = _unique_ids([c.name for c in comps])
+    shapes = [_lineshape(c) for c in comps]
+    scales = [scale for _, scale, _ in shapes]
     peaks = []
-    for i, c in enumerate(comps):
-        key, shape = parse_lineshape(c.lineshape)
+    for i, (c, (key, _, shape)) in enumerate(zip(comps, shapes, strict=True)):
         peaks.append(
             Peak(
                 id=ids[i], lineshape=key, species=species[i], label=c.name,
-                center=_param(c.position, ids, i, "offset", be),
-                fwhm=_param(c.fwhm, ids, i, "ratio", None),
-                area=_param(c.area, ids, i, "ratio", None),
+                center=_param(c.position, ids, i, be),
+                fwhm=_param(c.fwhm, ids, i, None, scales),
+                area=_param(c.area, ids, i, None),
                 shape={k: Param(v, vary=False) for k, v in shape.items()},
             )
         )  # fmt: skip
@@ -222,9 +252,21 @@ def _expand(spec: FitSpec) -> list[Peak]:
     return out
 
 
-def _group(name: str, par: Param, ids: Sequence[str], be: BeMap | None) -> str:
-    """``Name value min max link factor`` for one parameter (``be``: write kinetic energy)."""
-    conv = (lambda x: x) if be is None else be.kinetic
+def _group(
+    name: str,
+    par: Param,
+    ids: Sequence[str],
+    index: int,
+    be: BeMap | None,
+    scales: Sequence[float] | None = None,
+) -> str:
+    """``Name value min max link factor`` for one parameter of component ``ids[index]``.
+
+    ``be``: write kinetic energy (positions, offset links); otherwise links are ratios and
+    ``scales`` (widths) holds each component's CasaXPS ``F / fwhm``.
+    """
+    own = 1.0 if scales is None else scales[index]
+    conv = (lambda x: x * own) if be is None else be.kinetic
     value = conv(par.value)
     if par.expr is not None or (par.link is not None and par.link.tolerance):
         log.warning("%s: expressions and link tolerances cannot be written for CasaXPS", name)
@@ -235,16 +277,31 @@ def _group(name: str, par: Param, ids: Sequence[str], be: BeMap | None) -> str:
         offset = be is not None
         if (link.kind == "offset") != offset and link.kind != "equal":
             raise SpecError(f"CasaXPS cannot express a {link.kind} link on {name}", key=name)
-        factor = (
-            (-link.value if offset else link.value) if link.kind != "equal" else float(not offset)
-        )
-        return f"{name} {_num(value)} 0.0 0.0 {ids.index(link.ref)} {_num(factor)}"
+        ref = ids.index(link.ref)
+        if offset:
+            factor = -link.value if link.kind == "offset" else 0.0
+        else:
+            ratio = link.value if link.kind == "ratio" else 1.0
+            factor = ratio * own / (1.0 if scales is None else scales[ref])
+        return f"{name} {_num(value)} 0.0 0.0 {ref} {_num(factor)}"
     if not par.vary:
         lo = hi = value
     else:
         a, b = conv(par.min), conv(par.max)
         lo, hi = min(a, b), max(a, b)
     return f"{name} {_num(value)} {_num(lo)} {_num(hi)} -1 1.0"
+
+
+def _casa_shape(peak: Peak) -> tuple[str, float]:
+    """CasaXPS line-shape string and ``F / fwhm`` of a peak."""
+    if any(q.vary or q.link is not None or q.expr is not None for q in peak.shape.values()):
+        log.warning(
+            "%s: CasaXPS does not vary line-shape parameters; they are written at their values",
+            peak.id,
+        )
+    values = {k: q.value for k, q in peak.shape.items()}
+    text, casa_fwhm = format_lineshape(peak.lineshape, peak.fwhm.value, values, component=peak.id)
+    return text, casa_fwhm / peak.fwhm.value
 
 
 def _region_line(spec: FitSpec, window: tuple[float, float], be: BeMap) -> str:
@@ -298,8 +355,11 @@ def format_casa_lines(
     Raises
     ------
     SpecError
-        If the spec uses something CasaXPS cannot express (a line shape other than GL, SGL,
-        LA, LF; no background; offset links on areas or widths) or there is no window.
+        If the spec uses something CasaXPS cannot express (a Doniach-Sunjic line shape, no
+        background, offset links on areas or widths), a width is not > 0, or there is no
+        window. A pseudo-Voigt is written as the identical SGL, a Voigt as the nearest SGL
+        of the same FWHM (with a logged warning); CasaXPS's width field and bounds are
+        converted from ``fwhm`` (see the module notes).
     """
     if not source_energy > 0:
         raise SpecError("CasaXPS lines need a source energy (positions are kinetic energies)")
@@ -310,11 +370,13 @@ def format_casa_lines(
     peaks = _expand(spec)
     ids = [p.id for p in peaks]
     lines = [_region_line(spec, (min(win), max(win)), be)]
-    for p in peaks:
-        shape = format_lineshape(p.lineshape, p.shape)
+    shapes = [_casa_shape(p) for p in peaks]
+    scales = [scale for _, scale in shapes]
+    for i, (p, (shape, _)) in enumerate(zip(peaks, shapes, strict=True)):
         lines.append(
-            f"CASA comp (*{p.id}*) (*{shape}*) {_group('Area', p.area, ids, None)} "
-            f"{_group('MFWHM', p.fwhm, ids, None)} {_group('Position', p.center, ids, be)} "
+            f"CASA comp (*{p.id}*) (*{shape}*) {_group('Area', p.area, ids, i, None)} "
+            f"{_group('MFWHM', p.fwhm, ids, i, None, scales)} "
+            f"{_group('Position', p.center, ids, i, be)} "
             f"RSF 1 MASS 0 INDEX -1 (*{spec.region or 'region'}*) CONST (**) UNCORRECTEDRSF 1"
         )
     return lines
