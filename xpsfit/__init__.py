@@ -10,12 +10,18 @@ __version__ = "0.1.0"
 from xpsfit.errors import FitError, ParseError, SpecError, XpsfitError
 from xpsfit.fitting import FitCancelled, fit
 from xpsfit.io import read
+from xpsfit.profile import DepthProfile, DepthScale, SputterRate
+from xpsfit.profile_fit import ChargeCorrection, fit_profile, fit_profiles
+from xpsfit.profile_result import ProfileResult
 from xpsfit.result import Estimate, FitResult, LineResult, ParamResult
 from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, FractionDef, Link, Param, Peak
 from xpsfit.spectrum import Spectrum
 
 __all__ = [
     "BackgroundSpec",
+    "ChargeCorrection",
+    "DepthProfile",
+    "DepthScale",
     "Doublet",
     "Estimate",
     "FitCancelled",
@@ -29,10 +35,14 @@ __all__ = [
     "ParamResult",
     "ParseError",
     "Peak",
+    "ProfileResult",
     "SpecError",
     "Spectrum",
+    "SputterRate",
     "XpsfitError",
     "__version__",
     "fit",
+    "fit_profile",
+    "fit_profiles",
     "read",
 ]

@@ -20,7 +20,11 @@ from xpsfit import __version__
 from xpsfit.errors import XpsfitError
 
 #: Built-in sub-command modules.
-COMMAND_MODULES: tuple[str, ...] = ("xpsfit.cli.fit",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "xpsfit.cli.fit",
+    "xpsfit.cli.profile",
+    "xpsfit.cli.demo",
+)
 
 log = logging.getLogger("xpsfit")
 

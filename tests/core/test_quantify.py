@@ -1,0 +1,162 @@
+"""Quantification: Scofield table, atomic % with error propagation, fraction rows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from xpsfit.errors import SpecError
+from xpsfit.lineshapes import evaluate
+from xpsfit.profile import DepthProfile
+from xpsfit.profile_fit import fit_profile
+from xpsfit.profile_result import ProfileResult
+from xpsfit.quantify import (
+    QuantSettings,
+    atomic_rows,
+    fraction_rows,
+    load_scofield,
+    missing_sensitivity,
+    region_area,
+)
+from xpsfit.spec import BackgroundSpec, FitSpec, FractionDef, Param, Peak
+from xpsfit.spectrum import Spectrum
+
+AREAS = {"C 1s": (285.0, 4000.0), "O 1s": (531.0, 12000.0), "Ge 3d": (30.0, 900.0)}
+
+
+def _peak(cid: str, center: float) -> Peak:
+    return Peak(
+        cid,
+        "gaussian",
+        Param(center, center - 1, center + 1),
+        Param(1.4, 0.5, 3.0),
+        Param(1.0, 0.0),
+    )
+
+
+def _profile(rng: np.random.Generator, transmission: bool = False) -> ProfileResult:
+    spectra, templates = [], {}
+    for region, (center, area) in AREAS.items():
+        be = np.linspace(center - 8, center + 8, 161)
+        for level in range(2):
+            signal = evaluate("gaussian", be, area, center, 1.4)
+            if region == "C 1s":  # two components, 3:1
+                signal = 0.75 * evaluate("gaussian", be, area, 284.2, 1.4)
+                signal += 0.25 * evaluate("gaussian", be, area, 285.8, 1.4)
+            y = rng.poisson(signal + 50.0).astype(np.float64)
+            meta = {"transmission": [2.0] * be.size} if transmission and region == "O 1s" else {}
+            spectra.append(
+                Spectrum(
+                    be,
+                    y,
+                    region=region,
+                    source_label="Al Ka",
+                    source_energy=1486.6,
+                    sample="s",
+                    etch_level=level,
+                    etch_time=10.0 * level,
+                    metadata=meta,
+                )
+            )
+        templates[region] = FitSpec(
+            region=region, background=BackgroundSpec("linear"), components=(_peak("A", center),)
+        )
+    templates["C 1s"] = FitSpec(
+        region="C 1s",
+        background=BackgroundSpec("linear"),
+        components=(_peak("A", 284.2), _peak("B", 285.8)),
+        fractions=(FractionDef("B share", "B / (A + B)"),),
+    )
+    return fit_profile(DepthProfile.from_spectra(spectra), templates, jobs=1)
+
+
+def test_scofield_table_is_cited_and_sane() -> None:
+    table = load_scofield()
+    assert all(e.cross_section > 0 and "10.1016/0368-2048(76)80015-1" in e.reference for e in table)
+    index = {(e.element, e.level, e.source): e.cross_section for e in table}
+    assert index[("C", "1s", "Al Ka")] == 1.0
+    assert index[("Co", "2p", "Al Ka")] == 19.16
+    assert index[("Co", "2p", "Mg Ka")] == 18.48
+    assert index[("O", "1s", "Al Ka")] == 2.93
+    for element in ("Li", "B", "C", "O", "P", "S", "Ti", "Co"):
+        assert any(e.element == element and e.source == "Al Ka" for e in table), element
+    assert len(index) == len(table)  # no duplicate rows
+
+
+def test_atomic_percent_follows_areas_over_rsf(rng: np.random.Generator) -> None:
+    result = _profile(rng)
+    assert missing_sensitivity([result]) == ["Ge 3d"]
+    with pytest.raises(SpecError, match="Ge 3d"):
+        atomic_rows([result])
+    settings = QuantSettings(rsf={"Ge 3d": 1.5}, ke_exponent=0.6)
+    rows = atomic_rows([result], settings)
+    assert {r.level for r in rows} == {0, 1}
+    for level in (0, 1):
+        sel = {r.element: r for r in rows if r.level == level}
+        assert sum(r.percent for r in sel.values()) == pytest.approx(100.0)
+        corrected = {}
+        for region, rsf in (("C 1s", 1.0), ("O 1s", 2.93), ("Ge 3d", 1.5)):
+            fit = result.get(region, level).result
+            assert fit is not None
+            main = max(fit.lines, key=lambda ln: ln.area.value)
+            corrected[region.split()[0]] = region_area(fit).value / (
+                rsf * (1486.6 - main.center.value) ** 0.6
+            )
+        total = sum(corrected.values())
+        for element, value in corrected.items():
+            assert sel[element].percent == pytest.approx(100.0 * value / total, rel=1e-12)
+            assert sel[element].err is not None
+            assert 0.0 < sel[element].err < 2.0
+
+
+def test_atomic_error_matches_sampling(rng: np.random.Generator) -> None:
+    result = _profile(rng)
+    settings = QuantSettings(rsf={"Ge 3d": 1.5}, ke_exponent=0.0)
+    rows = [r for r in atomic_rows([result], settings) if r.level == 0]
+    areas = {r.region: region_area(result.get(r.region, 0).result) for r in rows}  # type: ignore[arg-type]
+    draws = np.array(
+        [
+            [rng.normal(a.value, a.stderr) / r.rsf for r, a in ((r, areas[r.region]) for r in rows)]
+            for _ in range(20000)
+        ]
+    )
+    pct = 100.0 * draws / draws.sum(axis=1, keepdims=True)
+    for i, row in enumerate(rows):
+        assert row.err == pytest.approx(float(pct[:, i].std()), rel=0.05)
+
+
+def test_transmission_column_and_user_rsf(rng: np.random.Generator) -> None:
+    plain = _profile(np.random.default_rng(1))
+    with_t = _profile(np.random.default_rng(1), transmission=True)
+    settings = QuantSettings(rsf={"Ge": 1.5}, ke_exponent=0.0)
+    a = {r.element: r.percent for r in atomic_rows([plain], settings) if r.level == 0}
+    b = {r.element: r.percent for r in atomic_rows([with_t], settings) if r.level == 0}
+    ratio_a, ratio_b = a["O"] / a["C"], b["O"] / b["C"]
+    assert ratio_b == pytest.approx(ratio_a / 2.0, rel=1e-9)
+    off = {
+        r.element: r.percent
+        for r in atomic_rows(
+            [with_t], QuantSettings(rsf={"Ge": 1.5}, ke_exponent=0.0, use_transmission=False)
+        )
+        if r.level == 0
+    }
+    assert off["O"] == pytest.approx(a["O"], rel=1e-9)
+
+
+def test_fraction_rows_carry_fit_values(rng: np.random.Generator) -> None:
+    result = _profile(rng)
+    rows = fraction_rows([result])
+    assert [(r.region, r.level, r.fraction) for r in rows] == [
+        ("C 1s", 0, "B share"),
+        ("C 1s", 1, "B share"),
+    ]
+    for row in rows:
+        fit = result.get("C 1s", row.level).result
+        assert fit is not None
+        assert row.value == fit.fractions["B share"].value
+        assert row.err == fit.fractions["B share"].stderr
+        assert row.mc_err is None
+        assert row.etch_time == 10.0 * row.level
+        assert math.isfinite(row.value)

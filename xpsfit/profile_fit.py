@@ -1,0 +1,375 @@
+"""Fit a whole depth profile: every region at every etch level, in parallel processes.
+
+Three ways to start each level's fit (``seed``):
+
+- ``"previous"`` (default): each level starts from the previous level's fitted model (the
+  first from the template); a failed level does not break the chain;
+- ``"template"``: every level starts from the template;
+- ``"global"``: one simultaneous fit of all levels of a region in which the chosen
+  parameters (centers, widths, splittings, shape) are shared by every level and only the
+  areas (and background) vary per level (see :mod:`xpsfit.profile_global`).
+
+Charge correction applies to the whole profile first (:class:`ChargeCorrection`). Work is
+shipped to worker processes as plain data; ``progress(done, total)`` is called as spectra
+finish and ``cancel()`` is polled between them. Every spectrum gets its own status: a bad one
+(NaN, all zero, too few points, non-monotonic axis, spikes, negative counts) gets a
+structured :class:`~xpsfit.profile_result.SpectrumIssue` and the others finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+from xpsfit.energy import ADVENTITIOUS_CARBON_EV, charge_correct
+from xpsfit.errors import SpecError, XpsfitError
+from xpsfit.fitting import fit
+from xpsfit.profile import DepthProfile, ProfileError, ProfileLevel
+from xpsfit.profile_global import DEFAULT_SHARED, SharedQuantity, run_any
+from xpsfit.profile_jobs import decode_outcome, make_job
+from xpsfit.profile_result import (
+    ProfileResult,
+    SeedMode,
+    SpectrumFit,
+    SpectrumIssue,
+    SpectrumStatus,
+)
+from xpsfit.spec import FitSpec
+from xpsfit.spectrum import Spectrum
+
+__all__ = ["ChargeCorrection", "fit_profile", "fit_profiles"]
+
+log = logging.getLogger(__name__)
+ChargeMode: TypeAlias = Literal["none", "fixed", "surface", "per_level"]
+Progress: TypeAlias = Callable[[int, int], None]
+Cancel: TypeAlias = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class ChargeCorrection:
+    """Charge correction of a whole profile.
+
+    Parameters
+    ----------
+    mode
+        ``"none"``; ``"fixed"`` (add ``shift`` eV to every spectrum); ``"surface"`` (locate the
+        reference peak in ``reference_region`` at the first level that has it and apply that
+        shift to all levels, e.g. adventitious C 1s that sputtering removes); ``"per_level"``
+        (each level shifted by its own reference peak, e.g. lattice O 1s; a level without the
+        reference takes the previous level's shift).
+    shift
+        Fixed shift, eV.
+    reference_region
+        Region holding the reference peak.
+    reference_energy
+        True position of the reference peak, eV.
+    half_width
+        Search half-width around the reference position, eV.
+    reference_component
+        When set, the reference spectrum is fitted with its region's template and this
+        component's fitted center is the measured position (more accurate than the peak
+        maximum when components overlap); otherwise the smoothed maximum is used
+        (:func:`xpsfit.energy.find_reference_peak`).
+    """
+
+    mode: ChargeMode = "none"
+    shift: float = 0.0
+    reference_region: str = "C 1s"
+    reference_energy: float = ADVENTITIOUS_CARBON_EV
+    half_width: float = 4.0
+    reference_component: str | None = None
+
+    def describe(self) -> dict[str, object]:
+        """The choice as plain data (for ``run.json``)."""
+        return {
+            "mode": self.mode,
+            "shift_ev": self.shift,
+            "reference_region": self.reference_region,
+            "reference_energy_ev": self.reference_energy,
+            "half_width_ev": self.half_width,
+            "reference_component": self.reference_component,
+        }
+
+
+def _level_shifts(
+    profile: DepthProfile, cc: ChargeCorrection, templates: Mapping[str, FitSpec]
+) -> dict[int, float]:
+    if cc.mode == "none":
+        return {lv.index: 0.0 for lv in profile.levels}
+    if cc.mode == "fixed":
+        if not math.isfinite(cc.shift):
+            raise ProfileError(f"charge shift must be finite, got {cc.shift}")
+        return {lv.index: cc.shift for lv in profile.levels}
+    refs = [lv for lv in profile.levels if cc.reference_region in lv.spectra]
+    if not refs:
+        raise ProfileError(
+            f"sample {profile.sample!r}: no {cc.reference_region} spectrum for charge correction"
+        )
+    shifts: dict[int, float] = {}
+    current = _measure(refs[0], cc, templates)
+    for lv in profile.levels:
+        if cc.mode == "per_level" and cc.reference_region in lv.spectra:
+            current = _measure(lv, cc, templates)
+        shifts[lv.index] = current
+    return shifts
+
+
+def _measure(level: ProfileLevel, cc: ChargeCorrection, templates: Mapping[str, FitSpec]) -> float:
+    ref = level.spectra[cc.reference_region]
+    if cc.reference_component is not None:
+        spec = templates.get(cc.reference_region)
+        if spec is None:
+            raise ProfileError(f"no template for the reference region {cc.reference_region!r}")
+        result = fit(ref, spec)
+        if not result.ok:
+            raise ProfileError(f"{ref.label}: reference fit {result.status}: {result.message}")
+        return cc.reference_energy - result.line(cc.reference_component).center.value
+    _, shift = charge_correct(
+        [], reference=ref, reference_energy=cc.reference_energy, half_width=cc.half_width
+    )
+    return shift
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if sys.version_info < (3, 12) and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+@dataclass
+class _Run:
+    """Bookkeeping of one call: outcomes by item key, progress and cancel callbacks."""
+
+    total: int
+    progress: Progress | None
+    cancel: Cancel | None
+    done: int = 0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def cancelled(self) -> bool:
+        return self.cancel is not None and bool(self.cancel())
+
+
+def _chains(
+    profile: DepthProfile,
+    templates: Mapping[str, FitSpec],
+    shifts: Mapping[int, float],
+    seed: str,
+    workers: int,
+) -> list[tuple[str, str, list[tuple[str, Spectrum]]]]:
+    """Jobs of a profile: one chain per region (seeded and global modes), or the region's
+    independent spectra in about ``4 x workers`` batches (template mode)."""
+    chains: list[tuple[str, str, list[tuple[str, Spectrum]]]] = []
+    for region in profile.regions():
+        if region not in templates:
+            continue
+        items = [
+            (
+                f"{profile.sample}|{region}|{lv.index}",
+                s.shifted(shifts[lv.index]) if shifts[lv.index] else s,
+            )
+            for lv, s in profile.series(region)
+        ]
+        if seed in ("previous", "global"):
+            chains.append((f"{profile.sample}|{region}", region, items))
+        else:
+            size = max(1, math.ceil(len(items) / (4 * workers)))
+            chains += [
+                (items[i][0], region, items[i : i + size]) for i in range(0, len(items), size)
+            ]
+    return chains
+
+
+def _execute(jobs: list[dict[str, Any]], workers: int, run: _Run) -> dict[str, dict[str, Any]]:
+    outcomes: dict[str, dict[str, Any]] = {}
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            if run.cancelled():
+                break
+            for outcome in run_any(job):
+                outcomes[outcome["key"]] = outcome
+                run.advance(1)
+        return outcomes
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        pending: set[Future[list[dict[str, Any]]]] = {pool.submit(run_any, j) for j in jobs}
+        while pending:
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                for outcome in fut.result():
+                    outcomes[outcome["key"]] = outcome
+                run.advance(len(fut.result()))
+            if pending and run.cancelled():
+                for fut in pending:
+                    fut.cancel()
+                pool.shutdown(wait=True, cancel_futures=True)
+                break
+    return outcomes
+
+
+def _collect(
+    profile: DepthProfile,
+    templates: Mapping[str, FitSpec],
+    shifts: Mapping[int, float],
+    outcomes: Mapping[str, Mapping[str, Any]],
+) -> list[SpectrumFit]:
+    fits = []
+    for region in profile.regions():
+        for lv, spectrum in profile.series(region):
+            key = f"{profile.sample}|{region}|{lv.index}"
+            common = (spectrum, profile.sample, region, lv.index, lv.etch_time, lv.depth)
+            if region not in templates:
+                issue = SpectrumIssue(
+                    "no_template", f"{spectrum.label}: no template for region {region!r}"
+                )
+                fits.append(SpectrumFit(*common, "failed", None, issue, shifts[lv.index]))
+                continue
+            if key not in outcomes:
+                issue = SpectrumIssue("cancelled", f"{spectrum.label}: cancelled before fitting")
+                fits.append(SpectrumFit(*common, "cancelled", None, issue, shifts[lv.index]))
+                continue
+            result, problem = decode_outcome(outcomes[key])
+            status: SpectrumStatus = "ok" if problem is None and result is not None else "failed"
+            fits.append(SpectrumFit(*common, status, result, problem, shifts[lv.index]))
+    return fits
+
+
+def fit_profiles(
+    profiles: Sequence[DepthProfile],
+    templates: Mapping[str, FitSpec],
+    *,
+    seed: SeedMode = "previous",
+    charge_correction: ChargeCorrection | None = None,
+    shared: Sequence[SharedQuantity] = DEFAULT_SHARED,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    monte_carlo: int = 0,
+    mc_seed: int | None = 0,
+    max_nfev: int | None = None,
+) -> list[ProfileResult]:
+    """Fit several profiles in one process pool (see :func:`fit_profile` for the arguments).
+
+    Raises
+    ------
+    SpecError
+        An unknown seed mode or a template that does not validate.
+    ProfileError
+        Charge correction impossible (no reference spectrum, reference peak not found).
+    """
+    if seed not in ("previous", "template", "global"):
+        raise SpecError(f"unknown seed mode {seed!r}; use previous, template or global")
+    for region, spec in templates.items():
+        spec.validate(source=f"template for {region}")
+    cc = charge_correction or ChargeCorrection()
+    try:
+        shifts = [_level_shifts(p, cc, templates) for p in profiles]
+    except XpsfitError as exc:
+        raise ProfileError(f"charge correction failed: {exc}") from exc
+    workers = max(1, jobs if jobs is not None else os.cpu_count() or 1)
+    run = _Run(sum(p.n_spectra for p in profiles), progress, cancel)
+    options = {
+        "charge_correction": cc.describe(),
+        "monte_carlo": monte_carlo,
+        "mc_seed": mc_seed,
+        "max_nfev": max_nfev,
+        "shared": list(shared) if seed == "global" else [],
+    }
+    job_list = []
+    for profile, sh in zip(profiles, shifts, strict=True):
+        for key, region, chain in _chains(profile, templates, sh, seed, workers):
+            job = make_job(
+                key,
+                chain,
+                templates[region],
+                seed=seed,
+                monte_carlo=monte_carlo,
+                mc_seed=mc_seed,
+                max_nfev=max_nfev,
+            )
+            job_list.append(
+                {**job, "kind": "global" if seed == "global" else "chain", "shared": list(shared)}
+            )
+    outcomes = _execute(job_list, workers, run)
+    out = [
+        ProfileResult(
+            p.sample, p.depth_scale, seed, tuple(_collect(p, templates, sh, outcomes)), options
+        )
+        for p, sh in zip(profiles, shifts, strict=True)
+    ]
+    return out
+
+
+def fit_profile(
+    profile: DepthProfile,
+    templates: Mapping[str, FitSpec],
+    *,
+    seed: SeedMode = "previous",
+    charge_correction: ChargeCorrection | None = None,
+    shared: Sequence[SharedQuantity] = DEFAULT_SHARED,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    monte_carlo: int = 0,
+    mc_seed: int | None = 0,
+    max_nfev: int | None = None,
+) -> ProfileResult:
+    """Fit every region of a depth profile at every level with one template per region.
+
+    Parameters
+    ----------
+    profile
+        The spectra grouped by level and region.
+    templates
+        Fit model per region label; regions without one get status ``failed`` /
+        ``no_template``.
+    seed
+        ``"previous"``, ``"template"`` or ``"global"`` (see the module docstring).
+    charge_correction
+        Shift applied to the profile before fitting (default: none).
+    shared
+        In global mode, which quantities all levels share: any of ``"center"``, ``"fwhm"``,
+        ``"splitting"``, ``"shape"`` (areas always vary per level).
+    jobs
+        Worker processes (default: all cores; 1 fits in this process).
+    progress
+        ``progress(done, total)`` called as spectra finish.
+    cancel
+        Polled between spectra; when it returns true, unfinished spectra get status
+        ``cancelled``.
+    monte_carlo
+        Monte Carlo replicas per spectrum (0: none).
+    mc_seed
+        Base seed of the Monte Carlo replicas (each spectrum derives its own).
+    max_nfev
+        Evaluation limit per fit.
+
+    Returns
+    -------
+    ProfileResult
+        One :class:`~xpsfit.profile_result.SpectrumFit` per spectrum.
+    """
+    return fit_profiles(
+        [profile],
+        templates,
+        seed=seed,
+        charge_correction=charge_correction,
+        shared=shared,
+        jobs=jobs,
+        progress=progress,
+        cancel=cancel,
+        monte_carlo=monte_carlo,
+        mc_seed=mc_seed,
+        max_nfev=max_nfev,
+    )[0]

@@ -1,0 +1,225 @@
+"""Plain-data fit jobs for worker processes, spectrum checks, and the worker itself.
+
+A job is a dictionary of plain values (arrays, strings, numbers, the spec as
+:func:`xpsfit.specjson.spec_to_dict`), never live objects; a worker answers with plain data
+too (the fit as :func:`xpsfit.project_codec.result_to_json` plus its array members). One job
+is a chain: the spectra of one region in level order, each seeded by the previous good fit
+when ``seed == "previous"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from xpsfit.errors import XpsfitError
+from xpsfit.fitting import fit
+from xpsfit.profile_result import IssueCode, SpectrumIssue
+from xpsfit.project_codec import ArrayStore, result_from_json, result_to_json
+from xpsfit.result import FitResult
+from xpsfit.spec import FitSpec, param_name
+from xpsfit.specjson import spec_from_dict, spec_to_dict
+from xpsfit.spectrum import Spectrum
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "MIN_POINTS",
+    "check_spectrum",
+    "decode_outcome",
+    "failure_text",
+    "fit_options",
+    "make_job",
+    "run_job",
+    "seed_for",
+]
+
+#: Fewest channels a spectrum must have to be fitted.
+MIN_POINTS = 8
+#: A channel farther than this many robust noise widths (and twice the smoothed range) from
+#: its running median is a spike.
+SPIKE_SIGMAS = 25.0
+
+
+def check_spectrum(spectrum: Spectrum) -> SpectrumIssue | None:
+    """Refuse a spectrum that cannot give a meaningful fit, with the reason.
+
+    Checks, in order: non-finite values, fewer than :data:`MIN_POINTS` channels, an energy
+    axis that is not strictly monotonic, all-zero counts, negative counts (Poisson data: any
+    channel < 0; data with given uncertainties: below -5 sigma) and huge spikes (single
+    channels far above both the noise and the smoothed signal range).
+    """
+    be, y, label = spectrum.binding_energy, spectrum.intensity, spectrum.label
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(be))):
+        bad = int(np.count_nonzero(~np.isfinite(y)) + np.count_nonzero(~np.isfinite(be)))
+        return _issue("non_finite", f"{label}: {bad} of {y.size} values are NaN or infinite")
+    if y.size < MIN_POINTS:
+        return _issue("too_few_points", f"{label}: {y.size} channels, at least {MIN_POINTS} needed")
+    if not np.all(np.diff(be) > 0):
+        return _issue("non_monotonic", f"{label}: the binding-energy axis is not monotonic")
+    if not np.any(y != 0):
+        return _issue("all_zero", f"{label}: every channel is zero")
+    floor = -5.0 * spectrum.uncertainty if spectrum.uncertainty is not None else np.zeros_like(y)
+    if np.any(y < floor):
+        return _issue(
+            "negative_counts",
+            f"{label}: {int(np.count_nonzero(y < floor))} negative channels (minimum {float(y.min())!r})",
+        )
+    smooth = median_filter(y, size=5, mode="nearest")
+    dev = y - smooth
+    noise = 1.4826 * float(np.median(np.abs(dev - np.median(dev))))
+    noise = max(noise, float(np.sqrt(max(float(np.median(np.abs(smooth))), 1.0))))
+    span = float(smooth.max() - smooth.min())
+    spikes = np.abs(dev) > max(SPIKE_SIGMAS * noise, 2.0 * span)
+    if np.any(spikes):
+        where = ", ".join(f"{float(e):.2f}" for e in be[spikes][:5])
+        return _issue("spikes", f"{label}: {int(spikes.sum())} spike channel(s) at {where} eV")
+    return None
+
+
+def _issue(code: IssueCode, message: str) -> SpectrumIssue:
+    return SpectrumIssue(code, message)
+
+
+def seed_for(base: int | None, spectrum: Spectrum) -> int | None:
+    """A reproducible Monte Carlo seed per spectrum (from the base seed and its label)."""
+    if base is None:
+        return None
+    return (int(base) * 1_000_003 + zlib.crc32(spectrum.label.encode())) % (2**32)
+
+
+def _spectrum_plain(spectrum: Spectrum) -> dict[str, Any]:
+    out = {f.name: getattr(spectrum, f.name) for f in dataclasses.fields(spectrum)}
+    out["metadata"] = dict(spectrum.metadata)
+    return out
+
+
+def make_job(
+    key: str,
+    chain: list[tuple[str, Spectrum]],
+    spec: FitSpec,
+    *,
+    seed: str,
+    monte_carlo: int,
+    mc_seed: int | None,
+    max_nfev: int | None,
+) -> dict[str, Any]:
+    """A plain-data job: ``chain`` is ``[(item_key, spectrum), ...]`` in level order."""
+    return {
+        "key": key,
+        "items": [(k, _spectrum_plain(s)) for k, s in chain],
+        "spec": spec_to_dict(spec),
+        "seed": seed,
+        "monte_carlo": int(monte_carlo),
+        "mc_seed": mc_seed,
+        "max_nfev": max_nfev,
+    }
+
+
+def fit_options(job: Mapping[str, Any], spectrum: Spectrum) -> dict[str, Any]:
+    """Keyword arguments of :func:`xpsfit.fitting.fit` for one spectrum of a job."""
+    opts: dict[str, Any] = {
+        "monte_carlo": job["monte_carlo"],
+        "seed": seed_for(job["mc_seed"], spectrum),
+    }
+    if job["max_nfev"] is not None:
+        opts["max_nfev"] = int(job["max_nfev"])
+    return opts
+
+
+def failure_text(spectrum: Spectrum, exc: Exception) -> str:
+    """The reason a fit raised: the message of an xpsfit error, else the error type too (and
+    the traceback goes to the log, since that is a defect rather than bad input)."""
+    if isinstance(exc, XpsfitError):
+        return f"{spectrum.label}: {exc}"
+    log.error("fit of %s raised", spectrum.label, exc_info=exc)
+    return f"{spectrum.label}: internal error {type(exc).__name__}: {exc}"
+
+
+def seeded_spec(result: FitResult, template: FitSpec) -> FitSpec:
+    """The next level's start: the fitted model, except that parameters which ended on a bound
+    (a vanishing component's width, say) restart from the template's value."""
+    spec = result.spec
+    for comp in spec.components:
+        try:
+            original = template.component(comp.id)
+        except KeyError:
+            continue
+        changes: dict[str, Any] = {}
+        for q in ("center", "fwhm"):
+            par = result.params.get(param_name(comp.id, q))
+            if par is not None and par.at_bound is not None:
+                changes[q] = getattr(original, q)
+        if changes:
+            spec = spec.with_component(dataclasses.replace(comp, **changes))
+    return spec
+
+
+#: A seeded fit without usable numbers, or whose reduced chi-square exceeds the previous
+#: level's by more than this many standard deviations of a reduced chi-square
+#: (``sqrt(2 / dof)``), is repeated from the template and the lower chi-square is kept.
+RETRY_SIGMAS = 3.0
+
+
+def _doubtful(result: FitResult, previous: FitResult | None) -> bool:
+    if not result.ok or previous is None:
+        return True
+    dof = max(result.ndata - result.nvarys, 1)
+    return bool(result.redchi > previous.redchi * (1.0 + RETRY_SIGMAS * math.sqrt(2.0 / dof)))
+
+
+def _fit_one(spectrum: Spectrum, spec: FitSpec, job: Mapping[str, Any]) -> FitResult:
+    return fit(spectrum, spec, **fit_options(job, spectrum))
+
+
+def run_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Fit a job's chain; returns one plain outcome per item (runs in a worker process)."""
+    template = spec_from_dict(job["spec"], source="template")
+    current = template
+    previous: FitResult | None = None
+    out: list[dict[str, Any]] = []
+    for key, fields in job["items"]:
+        spectrum = Spectrum(**fields)
+        issue = check_spectrum(spectrum)
+        if issue is not None:
+            out.append({"key": key, "issue": [issue.code, issue.message]})
+            continue
+        try:
+            result = _fit_one(spectrum, current, job)
+            if current is not template and _doubtful(result, previous):
+                retry = _fit_one(spectrum, template, job)
+                result = retry if retry.ok and retry.chisqr < result.chisqr else result
+        except Exception as exc:  # one spectrum's failure must not stop the profile
+            out.append({"key": key, "issue": ["fit_failed", failure_text(spectrum, exc)]})
+            continue
+        store = ArrayStore()
+        outcome: dict[str, Any] = {"key": key, "result": result_to_json(result, key, store)}
+        outcome["arrays"] = store.members()
+        if not result.ok:
+            outcome["issue"] = [
+                "fit_failed",
+                f"{spectrum.label}: {result.status}: {result.message}",
+            ]
+        elif job["seed"] == "previous":
+            current, previous = seeded_spec(result, template), result
+        out.append(outcome)
+    return out
+
+
+def decode_outcome(outcome: Mapping[str, Any]) -> tuple[FitResult | None, SpectrumIssue | None]:
+    """The fit and/or issue of one plain outcome from :func:`run_job`."""
+    result = None
+    if "result" in outcome:
+        result = result_from_json(outcome["result"], ArrayStore(outcome["arrays"]))
+    issue = None
+    if "issue" in outcome:
+        code, message = outcome["issue"]
+        issue = SpectrumIssue(code, message)
+    return result, issue
