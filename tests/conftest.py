@@ -9,6 +9,10 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A developer's own reference library and templates must not change what the tests see.
+_ISOLATED = Path(__file__).resolve().parent / "_no_user_files_here"
+os.environ["XPSFIT_LIBRARY_PATH"] = str(_ISOLATED / "reference_peaks")
+os.environ["XPSFIT_TEMPLATE_PATH"] = str(_ISOLATED / "templates")
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"

@@ -13,9 +13,18 @@ from xpsfit.io import read
 from xpsfit.profile import DepthProfile, DepthScale, SputterRate
 from xpsfit.profile_fit import ChargeCorrection, fit_profile, fit_profiles
 from xpsfit.profile_result import ProfileResult
+from xpsfit.reference import load_library
 from xpsfit.result import Estimate, FitResult, LineResult, ParamResult
 from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, FractionDef, Link, Param, Peak
 from xpsfit.spectrum import Spectrum
+from xpsfit.templates import (
+    Template,
+    apply_template,
+    default_template,
+    load_template,
+    save_template,
+    template_from_library,
+)
 
 __all__ = [
     "BackgroundSpec",
@@ -39,10 +48,17 @@ __all__ = [
     "SpecError",
     "Spectrum",
     "SputterRate",
+    "Template",
     "XpsfitError",
     "__version__",
+    "apply_template",
+    "default_template",
     "fit",
     "fit_profile",
     "fit_profiles",
+    "load_library",
+    "load_template",
     "read",
+    "save_template",
+    "template_from_library",
 ]

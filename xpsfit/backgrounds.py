@@ -3,9 +3,8 @@
 Static backgrounds from the measured data (:func:`shirley`, :func:`linear`, :func:`tougaard`)
 validate their input and return a :class:`BackgroundResult`. The fit-time kernels
 (:func:`cumulative_integral`, :func:`shirley_step`, :func:`tougaard_kernel`,
-:func:`tougaard_matrix`) are pure and fast and check shapes only. The binding-energy axis may
-come in either order; outputs follow the input order. Electrons that lose energy appear at
-*higher* binding energy, so the background at ``E`` is built from the signal at ``E' < E``.
+:func:`tougaard_matrix`) live in :mod:`xpsfit.background_kernels` and are re-exported here. The
+binding-energy axis may come in either order; outputs follow the input order.
 """
 
 from __future__ import annotations
@@ -13,19 +12,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal, TypeAlias, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from xpsfit.background_kernels import (
+    FloatArray,
+    TougaardForm,
+    cumulative_integral,
+    shirley_step,
+    tougaard_kernel,
+    tougaard_matrix,
+)
 from xpsfit.errors import FitError, SpecError
+from xpsfit.shirley_solver import MAX_STEP_FRACTION, solve_shirley
 
-FloatArray: TypeAlias = NDArray[np.float64]
-TougaardForm: TypeAlias = Literal["U2", "U3"]
-
-#: Largest magnitude of the normalised Shirley step A(E_low..E) / A(total) that is accepted;
-#: beyond it the region holds no usable peak area and the iteration uses the straight line.
-MAX_STEP_FRACTION = 2.0
+__all__ = [
+    "MAX_STEP_FRACTION",
+    "BackgroundResult",
+    "FloatArray",
+    "TougaardForm",
+    "cumulative_integral",
+    "linear",
+    "shirley",
+    "shirley_step",
+    "tougaard",
+    "tougaard_kernel",
+    "tougaard_matrix",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,179 +70,6 @@ class BackgroundResult:
     change: float
     message: str
     params: Mapping[str, float]
-
-
-# --------------------------------------------------------------------------- fit-time kernels
-
-
-def _check_axis(binding_energy: ArrayLike, signal: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    x = np.asarray(binding_energy, dtype=np.float64)
-    s = np.asarray(signal, dtype=np.float64)
-    if x.ndim != 1 or x.size < 1 or s.ndim < 1 or s.shape[-1] != x.size:
-        raise FitError(
-            f"signal of shape {s.shape} does not match a binding-energy axis of shape {x.shape}"
-        )
-    return x, s
-
-
-def _cumtrapz_ascending(x: FloatArray, s: FloatArray) -> FloatArray:
-    out = np.zeros(s.shape)
-    if x.size > 1:
-        np.cumsum(0.5 * np.diff(x) * (s[..., 1:] + s[..., :-1]), axis=-1, out=out[..., 1:])
-    return out
-
-
-def cumulative_integral(binding_energy: ArrayLike, signal: ArrayLike) -> FloatArray:
-    """Cumulative trapezoid integral of ``signal`` from the low-binding-energy end.
-
-    ``result[i] = integral of signal dE from min(E) to E_i``, so the result is 0 at the lowest
-    binding energy whatever the order of the axis.
-
-    Parameters
-    ----------
-    binding_energy
-        Monotonic binding-energy axis (ascending or descending), eV, shape ``(n,)``.
-    signal
-        Values on that axis, shape ``(..., n)``; leading axes are independent signals.
-
-    Returns
-    -------
-    numpy.ndarray
-        Integral (signal x eV), same shape and channel order as ``signal``.
-    """
-    x, s = _check_axis(binding_energy, signal)
-    if x[0] > x[-1]:
-        return _cumtrapz_ascending(x[::-1], s[..., ::-1])[..., ::-1]
-    return _cumtrapz_ascending(x, s)
-
-
-def shirley_step(binding_energy: ArrayLike, signal: ArrayLike) -> FloatArray:
-    """Normalised Shirley step of ``signal``: its cumulative integral divided by its total.
-
-    The step is 0 at the lowest and 1 at the highest binding energy; an active Shirley
-    background is ``I_low + k * shirley_step(E, peaks)``. Where the total integral is 0 the
-    step is 0 everywhere.
-
-    Parameters
-    ----------
-    binding_energy, signal
-        As for :func:`cumulative_integral` (eV; shape ``(n,)`` and ``(..., n)``).
-
-    Returns
-    -------
-    numpy.ndarray
-        Dimensionless step, same shape and channel order as ``signal``.
-    """
-    x, s = _check_axis(binding_energy, signal)
-    descending = bool(x[0] > x[-1])
-    if descending:
-        x, s = x[::-1], s[..., ::-1]
-    area = _cumtrapz_ascending(x, s)
-    total = area[..., -1:]
-    step = np.divide(area, total, out=np.zeros(area.shape), where=total != 0)
-    return step[..., ::-1] if descending else step
-
-
-def _check_cross_section(C: float, D: float, form: str) -> None:
-    if form not in get_args(TougaardForm):
-        raise SpecError(f"Tougaard form must be 'U2' or 'U3', not {form!r}")
-    if not (np.isfinite(C) and C > 0):
-        raise SpecError(f"Tougaard C must be a positive number of eV^2, not {C}")
-    if form == "U3" and not (np.isfinite(D) and D > 0):
-        raise SpecError(f"Tougaard D must be a positive number of eV^2 for U3, not {D}")
-
-
-def tougaard_kernel(
-    energy_loss: ArrayLike, C: float, D: float = 1.0, form: TougaardForm = "U2"
-) -> FloatArray:
-    """Universal inelastic cross-section of Tougaard with B = 1.
-
-    ``U2: K(T) = T / (C + T^2)^2`` and ``U3: K(T) = T / ((C - T^2)^2 + D T^2)``, for an energy
-    loss ``T >= 0``; K is 0 for ``T <= 0``. ``U2`` peaks at ``T = sqrt(C / 3)``; ``U3`` with
-    ``D = 4 C`` equals ``U2``.
-
-    Parameters
-    ----------
-    energy_loss
-        Energy loss T, eV.
-    C, D
-        Cross-section parameters, eV^2, > 0 (universal U2: C = 1643; D is used by U3 only).
-    form
-        ``"U2"`` or ``"U3"``.
-
-    Returns
-    -------
-    numpy.ndarray
-        K(T) / B, 1/eV^3 (times B in eV^2 it is a loss probability per eV).
-    """
-    _check_cross_section(C, D, form)
-    loss = np.asarray(energy_loss, dtype=np.float64)
-    t = np.maximum(loss, 0.0, out=np.empty(loss.shape))
-    denom = np.multiply(t, t)
-    if form == "U2":
-        denom += C
-        denom *= denom
-    else:
-        gap = C - denom
-        gap *= gap
-        denom *= D
-        denom += gap
-    return np.divide(t, denom, out=t)
-
-
-def _trapezoid_weights(x: FloatArray) -> FloatArray:
-    weights = np.zeros(x.size)
-    if x.size > 1:
-        d = np.abs(np.diff(x))
-        weights[0] = 0.5 * d[0]
-        weights[-1] = 0.5 * d[-1]
-        weights[1:-1] = 0.5 * (d[:-1] + d[1:])
-    return weights
-
-
-def _uniform_spacing(x: FloatArray) -> float:
-    """The channel spacing of an evenly spaced axis (signed, eV), or 0 when uneven."""
-    d = np.diff(x)
-    h = float(d[0])
-    return h if h != 0 and bool(np.all(np.abs(d - h) <= 1e-9 * abs(h))) else 0.0
-
-
-def tougaard_matrix(
-    binding_energy: ArrayLike, C: float, D: float = 1.0, form: TougaardForm = "U2"
-) -> FloatArray:
-    """Matrix of the Tougaard loss integral on an axis, with B = 1.
-
-    ``(M @ j)[i] = integral over E' < E_i of K(E_i - E') j(E') dE'`` by the trapezoid rule on
-    the channels, with K from :func:`tougaard_kernel`. The Tougaard background of a signal
-    ``j`` is ``B * M @ j``. On an evenly spaced axis the kernel is evaluated once per lag.
-
-    Parameters
-    ----------
-    binding_energy
-        Monotonic binding-energy axis (ascending or descending), eV, shape ``(n,)``.
-    C, D, form
-        Cross-section, as in :func:`tougaard_kernel` (eV^2, eV^2, ``"U2"`` or ``"U3"``).
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(n, n)``, rows and columns in the order of the input axis, 1/eV^2.
-    """
-    x = np.asarray(binding_energy, dtype=np.float64)
-    if x.ndim != 1 or x.size < 1:
-        raise FitError(f"binding-energy axis must be one-dimensional and non-empty, not {x.shape}")
-    n = x.size
-    weights = _trapezoid_weights(x)
-    h = _uniform_spacing(x) if n > 1 else 0.0
-    if h == 0.0:
-        matrix = tougaard_kernel(np.subtract.outer(x, x), C, D, form)
-        matrix *= weights
-        return matrix
-    # Evenly spaced: M[i, k] = K(|i - k| h) on one side of the diagonal (a Toeplitz matrix).
-    per_lag = tougaard_kernel(abs(h) * np.arange(n), C, D, form)
-    pieces = (per_lag[::-1], np.zeros(n - 1)) if h > 0 else (np.zeros(n - 1), per_lag)
-    windows = np.lib.stride_tricks.sliding_window_view(np.concatenate(pieces), n)[::-1]
-    return np.multiply(windows, weights, out=np.empty((n, n)))
 
 
 # --------------------------------------------------------------------------- static backgrounds
@@ -344,31 +185,6 @@ def linear(
     )
 
 
-def _shirley_iterate(
-    data: _Prepared, i_low: float, step: float, tolerance: float, max_iterations: int
-) -> tuple[FloatArray, int, float, float]:
-    """Proctor-Sherwood substitution on the normalised step; returns the step fraction,
-    iterations made, the last change and the last total area."""
-    x = data.energy
-    half_dx = 0.5 * np.diff(x)
-    ramp = (x - x[0]) / (x[-1] - x[0])
-    above = data.intensity - i_low
-    fraction = np.zeros(x.size)
-    area = np.zeros(x.size)
-    change, total, iterations = np.inf, 0.0, 0
-    while iterations < max_iterations and change > tolerance:
-        iterations += 1
-        residual = above - step * fraction
-        np.cumsum(half_dx * (residual[1:] + residual[:-1]), out=area[1:])
-        total = float(area[-1])
-        largest = max(float(area.max()), -float(area.min()))
-        usable = total != 0.0 and largest <= MAX_STEP_FRACTION * abs(total)
-        new = area / total if usable else ramp
-        change = float(np.max(np.abs(new - fraction)))
-        fraction = new
-    return fraction, iterations, change, total
-
-
 def shirley(
     binding_energy: ArrayLike,
     intensity: ArrayLike,
@@ -379,16 +195,24 @@ def shirley(
     tolerance: float = 1e-6,
     max_iterations: int = 100,
 ) -> BackgroundResult:
-    """Iterative Shirley background (Proctor and Sherwood).
+    """Shirley background: the fixed point of the Proctor-Sherwood iteration.
 
     ``B(E) = I_low + (I_high - I_low) * A(E_low..E) / A(E_low..E_high)``, where ``A`` is the
-    trapezoid integral of ``intensity - B`` from the lowest binding energy. Starting from
-    ``B = I_low``, the formula is iterated until the background changes by at most
-    ``tolerance`` times the step ``|I_high - I_low|``, or ``max_iterations`` is reached (the
-    result then says so; plain substitution does not settle when the step approaches the
-    peak height). When an iteration finds no usable peak area (the total is 0, or the
-    normalised area leaves ``[-MAX_STEP_FRACTION, MAX_STEP_FRACTION]``, as for flat data) it
-    uses the straight line between the end levels instead.
+    trapezoid integral of ``intensity - B`` from the lowest binding energy. Rather than
+    substituting the formula into itself (which oscillates once the step approaches the peak
+    height), the fixed point is solved for exactly: it obeys ``dB/dE = mu * (I - B)`` with
+    ``mu = (I_high - I_low) / A(E_low..E_high)``, so each trial ``mu`` gives a background in one
+    pass and ``mu`` is the first rate (from 0) at which it ends at ``I_high`` (see
+    :mod:`xpsfit.shirley_solver`). The result is the same background the substitution settles on
+    whenever it settles. ``converged`` means that one more substitution changes the background
+    by at most ``tolerance`` times the step ``|I_high - I_low|``.
+
+    When no Shirley background reaches the end level at the top of the step (the data beyond
+    the peaks lie above every Shirley step: a rising tail, or an end level lifted by noise),
+    there is no fixed point; the closest Shirley background, scaled to meet both end levels, is
+    returned with ``converged`` False and a message saying by how much it falls short. When no
+    usable peak area is left (as for a pure step or random data), the straight line between
+    the end levels is returned, also with ``converged`` False.
 
     Parameters
     ----------
@@ -398,15 +222,16 @@ def shirley(
         End levels: mean of ``average_points`` (>= 1, at most half the) channels at each end,
         plus these intensities at the low- and high-binding-energy end.
     tolerance
-        Relative convergence tolerance, > 0 (largest change as a fraction of the step).
+        Relative convergence tolerance, > 0 (largest change under one more substitution as a
+        fraction of the step).
     max_iterations
-        Iteration cap, >= 1.
+        Cap on the trial rates ``mu`` evaluated (one pass over the channels each), >= 1.
 
     Returns
     -------
     BackgroundResult
-        With ``params`` ``i_low``, ``i_high`` and ``peak_area`` (the last total area of
-        ``intensity - B``, intensity x eV).
+        With ``params`` ``i_low``, ``i_high``, ``peak_area`` (area of ``intensity - B``,
+        intensity x eV) and ``rate`` (``mu``, 1/eV; 0 for equal end levels or a straight line).
 
     Raises
     ------
@@ -418,26 +243,26 @@ def shirley(
     if not (np.isfinite(tolerance) and tolerance > 0):
         raise SpecError(f"Shirley tolerance must be a positive number, not {tolerance}")
     _check_count("max_iterations", max_iterations)
-    step = i_high - i_low
-    fraction, iterations, change, total = _shirley_iterate(
-        data, i_low, step, tolerance, max_iterations
+    solution = solve_shirley(
+        data.energy,
+        data.intensity,
+        (i_low, i_high),
+        tolerance=float(tolerance),
+        max_iterations=int(max_iterations),
     )
-    converged = change <= tolerance
-    if converged:
-        message = f"converged after {iterations} iterations"
-    else:
-        message = (
-            f"stopped at the cap of {max_iterations} iterations, last change {change:.3g} "
-            f"(tolerance {tolerance:.3g})"
-        )
     return data.result(
-        i_low + step * fraction,
-        message,
-        {"i_low": i_low, "i_high": i_high, "peak_area": total},
-        iterations=iterations,
-        converged=converged,
+        solution.background,
+        solution.message,
+        {
+            "i_low": i_low,
+            "i_high": i_high,
+            "peak_area": solution.peak_area,
+            "rate": solution.rate,
+        },
+        iterations=solution.iterations,
+        converged=solution.converged,
         tolerance=tolerance,
-        change=change,
+        change=solution.change,
     )
 
 

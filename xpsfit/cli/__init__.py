@@ -24,6 +24,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "xpsfit.cli.fit",
     "xpsfit.cli.profile",
     "xpsfit.cli.demo",
+    "xpsfit.cli.template",
+    "xpsfit.cli.library",
 )
 
 log = logging.getLogger("xpsfit")

@@ -1,9 +1,12 @@
-"""``xpsfit fit FILE --template T.json [--region R] [--out DIR]``: fit and write a table.
+"""``xpsfit fit FILE [--template T.json] [--region R] [--out DIR]``: fit and write a table.
 
 Every spectrum of FILE whose region matches (``--region``, else the template's region) is
-fitted with the template; the table ``<FILE stem>_fit.csv`` in DIR (default: the current
-folder) has one row per drawn line: spectrum, region, component, species, center, center_err,
-fwhm, fwhm_err, area, area_err, status. Errors that were not estimated are empty cells.
+fitted with the template, or with the region's default template when no ``--template`` is
+given; the table ``<FILE stem>_fit.csv`` in DIR (default: the current folder) has one row per
+drawn line: spectrum, region, component, species, center, center_err, fwhm, fwhm_err, area,
+area_err, status (full float precision). Errors that were not estimated are empty cells. A
+spectrum that cannot be fitted gets one row with status ``failed: <reason>`` and the others
+are still fitted.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from xpsfit.atomic import write_text_atomic
-from xpsfit.errors import FitError
+from xpsfit.errors import FitError, SpecError, XpsfitError
 from xpsfit.fitting import fit
 from xpsfit.io import read
 from xpsfit.reference import normalize_region
 from xpsfit.result import Estimate, FitResult
 from xpsfit.spectrum import Spectrum
-from xpsfit.templates import apply_template, load_template
+from xpsfit.templates import Template, apply_template, default_template, load_template
 
 __all__ = ["COLUMNS", "fit_table_rows", "register", "run"]
 
@@ -39,29 +42,42 @@ def register(subparsers: Any) -> None:
     """Add the ``fit`` sub-command to the ``xpsfit`` parser."""
     parser = subparsers.add_parser("fit", help="fit spectra of a file with a template")
     parser.add_argument("file", help="instrument file")
-    parser.add_argument("--template", required=True, help="template JSON file")
-    parser.add_argument("--region", help="fit spectra of this region (default: the template's)")
+    parser.add_argument("--template", help="template JSON file (default: the region's default)")
+    parser.add_argument(
+        "--region", help="fit spectra of this region (default: the template's region)"
+    )
     parser.add_argument("--out", default=".", help="folder for the fit table (default: .)")
     parser.set_defaults(func=run)
 
 
+def _num(value: float) -> str:
+    return repr(float(value))
+
+
 def _err(est: Estimate) -> str:
-    return "" if est.stderr is None else f"{est.stderr:.6g}"
+    return "" if est.stderr is None else _num(est.stderr)
 
 
-def fit_table_rows(result: FitResult, region: str) -> list[dict[str, str]]:
-    """One table row per line of a fit result."""
+def spectrum_name(spectrum: Spectrum) -> str:
+    """The ``spectrum`` cell: the spectrum's label, with its block id when that tells more."""
+    if spectrum.block and spectrum.block not in spectrum.label:
+        return f"{spectrum.label} [{spectrum.block}]"
+    return spectrum.label
+
+
+def fit_table_rows(result: FitResult, region: str, name: str | None = None) -> list[dict[str, str]]:
+    """One table row per line of a fit result (``name`` defaults to the result's label)."""
     return [
         {
-            "spectrum": result.spectrum_label,
+            "spectrum": name or result.spectrum_label,
             "region": region,
             "component": ln.label,
             "species": ln.species,
-            "center": f"{ln.center.value:.6g}",
+            "center": _num(ln.center.value),
             "center_err": _err(ln.center),
-            "fwhm": f"{ln.fwhm.value:.6g}",
+            "fwhm": _num(ln.fwhm.value),
             "fwhm_err": _err(ln.fwhm),
-            "area": f"{ln.area.value:.6g}",
+            "area": _num(ln.area.value),
             "area_err": _err(ln.area),
             "status": result.status,
         }
@@ -78,15 +94,34 @@ def _select(spectra: list[Spectrum], region: str, source: str) -> list[Spectrum]
     return chosen
 
 
+def _template(args: argparse.Namespace) -> Template:
+    if args.template:
+        return load_template(args.template)
+    if not args.region:
+        raise SpecError("give --template T.json or --region R (to use the region's default)")
+    return Template(default_template(args.region), name=args.region)
+
+
+def _failed_row(spectrum: Spectrum, reason: str) -> dict[str, str]:
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(spectrum=spectrum_name(spectrum), region=spectrum.region, status=f"failed: {reason}")
+    return row
+
+
 def run(args: argparse.Namespace) -> int:
     """Handle ``xpsfit fit``; returns the exit code."""
-    template = load_template(args.template)
+    template = _template(args)
     spectra = _select(read(args.file), args.region or template.spec.region, args.file)
     rows: list[dict[str, str]] = []
     for spectrum in spectra:
-        result = fit(spectrum, apply_template(template, spectrum))
+        try:
+            result = fit(spectrum, apply_template(template, spectrum))
+        except XpsfitError as exc:
+            log.warning("%s: not fitted: %s", spectrum.label, exc)
+            rows.append(_failed_row(spectrum, str(exc)))
+            continue
         log.info("%s: %s (%s)", spectrum.label, result.status, result.message)
-        rows += fit_table_rows(result, spectrum.region)
+        rows += fit_table_rows(result, spectrum.region, spectrum_name(spectrum))
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
