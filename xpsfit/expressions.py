@@ -13,6 +13,7 @@ import ast
 import keyword
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from types import CodeType, MappingProxyType
 
 from xpsfit.errors import SpecError
@@ -115,7 +116,11 @@ def names(expr: str, *, allow_calls: bool = True) -> set[str]:
     SpecError
         If the expression is invalid.
     """
-    tree = parse(expr, allow_calls=allow_calls)
+    return tree_names(parse(expr, allow_calls=allow_calls))
+
+
+def tree_names(tree: ast.Expression) -> set[str]:
+    """The variable names a parsed expression uses (functions and constants excluded)."""
     called = {
         n.func.id
         for n in ast.walk(tree)
@@ -165,17 +170,55 @@ def topological_order(deps: Mapping[str, Iterable[str]]) -> list[str]:
     return order
 
 
-def compile_assignments(assignments: Sequence[tuple[str, str]]) -> CodeType:
-    """Compile validated ``name = expression`` statements into one code object.
+def compile_assignments(assignments: Sequence[tuple[str, str | ast.Expression]]) -> CodeType:
+    """Compile ``name = expression`` statements into one code object.
 
-    Run it with :func:`run` on a namespace holding every input value.
+    Each expression is text (validated here) or a tree from :func:`parse`. Run the code with
+    :func:`run` on a namespace holding every input value.
     """
+    body: list[ast.stmt] = []
     for name, expr in assignments:
         if not is_identifier(name):
             raise SpecError(f"invalid parameter name {name!r}")
-        parse(expr)
-    source = "\n".join(f"{name} = ({expr.strip()})" for name, expr in assignments)
-    return compile(source or "pass", "<xpsfit-constraints>", "exec")
+        tree = parse(expr) if isinstance(expr, str) else expr
+        target = ast.Name(id=name, ctx=ast.Store())
+        body.append(ast.Assign(targets=[target], value=tree.body, lineno=1))
+    module = ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))
+    return compile(module, "<xpsfit-constraints>", "exec")
+
+
+def _affine(node: ast.AST, varying: AbstractSet[str]) -> tuple[bool, bool]:
+    """(affine in ``varying``, independent of ``varying``) for a validated expression node."""
+    if isinstance(node, ast.Constant):
+        return True, True
+    if isinstance(node, ast.Name):
+        return True, node.id not in varying
+    if isinstance(node, ast.UnaryOp):
+        return _affine(node.operand, varying)
+    if isinstance(node, ast.BinOp):
+        (aff_l, const_l), (aff_r, const_r) = (
+            _affine(node.left, varying),
+            _affine(node.right, varying),
+        )
+        const = const_l and const_r
+        if isinstance(node.op, ast.Add | ast.Sub):
+            return aff_l and aff_r, const
+        if isinstance(node.op, ast.Mult):
+            return aff_l and aff_r and (const_l or const_r), const
+        if isinstance(node.op, ast.Div):
+            return aff_l and const_r, const
+        return const, const
+    const = all(_affine(arg, varying)[1] for arg in ast.iter_child_nodes(node))
+    return const, const
+
+
+def is_affine(tree: ast.Expression, varying: AbstractSet[str]) -> bool:
+    """True when a parsed expression is affine (constant plus linear) in the names ``varying``.
+
+    Names outside ``varying`` count as constants; ``**`` and function calls are affine only
+    when they do not involve ``varying``.
+    """
+    return _affine(tree.body, varying)[0]
 
 
 def run(code: CodeType, namespace: dict[str, float]) -> None:

@@ -246,6 +246,10 @@ class LineShape:
         Extra parameters in call order.
     formula
         One-line formula for documentation and tooltips.
+    tabulated
+        True for closed-form location-scale shapes, ``func(x, A, E, F) = (A/F) g((x-E)/F)``
+        with ``g`` fixed by the shape parameters: fits evaluate them from a table of ``g``
+        (:mod:`xpsfit.unit_profiles`) while the shape parameters stay fixed.
     """
 
     key: str
@@ -253,6 +257,7 @@ class LineShape:
     func: Callable[..., NDArray[np.float64]]
     params: tuple[ShapeParam, ...]
     formula: str
+    tabulated: bool = False
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -273,23 +278,29 @@ _M_LA = ShapeParam("m", 0.0, 0.0, 500.0, "Gaussian broadening FWHM in percent of
 def _registry() -> Mapping[str, LineShape]:
     shapes = (
         LineShape(
-            "gaussian", "Gaussian", gaussian, (), "A sqrt(4 ln2/pi)/F exp(-4 ln2 (x-E)^2/F^2)"
+            "gaussian", "Gaussian", gaussian, (), "A sqrt(4 ln2/pi)/F exp(-4 ln2 (x-E)^2/F^2)", True
         ),
-        LineShape("lorentzian", "Lorentzian", lorentzian, (), "(2A/(pi F)) / (1 + 4 (x-E)^2/F^2)"),
+        LineShape(
+            "lorentzian", "Lorentzian", lorentzian, (), "(2A/(pi F)) / (1 + 4 (x-E)^2/F^2)", True
+        ),
         LineShape(
             "gl",
             "GL(m)",
             gl,
             (_M_GL,),
             "A/N exp(-4 ln2 (1-m/100) u^2) / (1 + 4 (m/100) u^2), u = (x-E)/F_c",
+            True,
         ),
-        LineShape("sgl", "SGL(m)", sgl, (_M_GL,), "(1-m/100) G(x; A,E,F) + (m/100) L(x; A,E,F)"),
+        LineShape(
+            "sgl", "SGL(m)", sgl, (_M_GL,), "(1-m/100) G(x; A,E,F) + (m/100) L(x; A,E,F)", True
+        ),
         LineShape(
             "pseudo_voigt",
             "Pseudo-Voigt",
             pseudo_voigt,
             (ShapeParam("m", 50.0, 0.0, 100.0, "Lorentzian fraction eta in percent (%)"),),
             "(1-eta) G(x; A,E,F) + eta L(x; A,E,F), eta = m/100",
+            True,
         ),
         LineShape(
             "voigt",
@@ -301,6 +312,7 @@ def _registry() -> Mapping[str, LineShape]:
                 ),
             ),
             "A Re w((x-E+i fL/2)/(sigma sqrt2)) / (sigma sqrt(2 pi)), total FWHM F",
+            True,
         ),
         LineShape(
             "doniach_sunjic",

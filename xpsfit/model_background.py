@@ -64,19 +64,31 @@ class BackgroundModel:
     info: Info = field(default_factory=dict)
     tougaard_form: str = "U2"
     fixed_matrix: FloatArray | None = None
+    _half_dx: FloatArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_half_dx", 0.5 * np.diff(self.binding_energy))
 
     @property
     def fitted(self) -> bool:
         """True when the step follows the fitted lines (active Shirley, fitted Tougaard)."""
         return self.kind == "active_shirley" or (self.kind == "tougaard" and bool(self.params))
 
+    def integral(self, rows: FloatArray) -> FloatArray:
+        """Cumulative trapezoid integral of each row from the lowest energy (intensity x eV).
+
+        The same as :func:`xpsfit.backgrounds.cumulative_integral` on the (ascending) fit grid,
+        without its input checks.
+        """
+        out = np.empty_like(rows)
+        out[..., 0] = 0.0
+        np.cumsum(self._half_dx * (rows[..., 1:] + rows[..., :-1]), axis=-1, out=out[..., 1:])
+        return out
+
     def step(self, rows: FloatArray, values: Mapping[str, float]) -> FloatArray:
         """The background each signal row (lines, shape ``(..., n)``) carries, intensity."""
         if self.kind == "active_shirley":
-            out: FloatArray = values["bg_k"] * backgrounds.cumulative_integral(
-                self.binding_energy, rows
-            )
-            return out
+            return values["bg_k"] * self.integral(rows)
         if self.kind == "tougaard" and self.params:
             matrix = self.fixed_matrix
             if matrix is None:

@@ -22,6 +22,7 @@ Background parameters are named ``bg_offset`` (intensity), ``bg_slope`` (intensi
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,9 +36,11 @@ from xpsfit import expressions
 from xpsfit.errors import SpecError
 from xpsfit.lineshapes import LINESHAPES
 from xpsfit.model_background import BackgroundModel, background_model
+from xpsfit.model_linear import line_roots, linear_params
 from xpsfit.result import LineRole
 from xpsfit.spec import Doublet, FitSpec, Param, Peak, param_name
 from xpsfit.spectrum import Spectrum
+from xpsfit.unit_profiles import ProfileTables
 
 __all__ = ["MIN_FWHM", "LineDef", "Model", "ParamDef", "build"]
 
@@ -47,6 +50,8 @@ ParamRole: TypeAlias = Literal["component", "derived", "helper", "shared", "back
 #: Smallest FWHM a fit may reach, eV (keeps every line shape finite).
 MIN_FWHM = 0.01
 _POSITIVE_RATIO_MIN = 1e-3
+#: Unit-profile tables reach this many window widths at the narrowest FWHM.
+TABLE_REACH = 4.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,9 @@ class Model:
 
     Use :meth:`values` to evaluate every parameter from the free values, :meth:`to_lmfit` for
     an :class:`lmfit.Parameters` view. ``linear`` and ``nonlinear`` partition ``free``.
+    ``affine`` is true when every constraint expression is affine in the nonlinear free
+    parameters (their derivatives are then constant). ``tables`` caches the unit profiles of
+    the model's tabulated line shapes.
     """
 
     spec: FitSpec
@@ -115,6 +123,8 @@ class Model:
     line_roots: tuple[int, ...]
     fixed_values: Mapping[str, float]
     code: CodeType = field(repr=False)
+    affine: bool
+    tables: ProfileTables = field(repr=False)
 
     def param(self, name: str) -> ParamDef:
         """The parameter called ``name`` (KeyError if none)."""
@@ -299,51 +309,22 @@ def _shared_defs(spec: FitSpec, taken: set[str]) -> list[ParamDef]:
     return defs
 
 
-def _linear_params(
-    params: tuple[ParamDef, ...], deps: Mapping[str, set[str]], areas: set[str]
-) -> tuple[str, ...]:
-    """Free parameters the model is linear in (solved by projection).
-
-    A free area (or the background offset/slope) with no upper bound qualifies when every
-    parameter that depends on it, directly or through others, is proportional to it.
-    """
-    by_name = {p.name: p for p in params}
-    dependents: dict[str, list[str]] = {}
-    for name, used in deps.items():
-        for u in used:
-            dependents.setdefault(u, []).append(name)
-
-    def proportional_chain(name: str) -> bool:
-        stack = [name]
-        while stack:
-            cur = stack.pop()
-            for dep in dependents.get(cur, ()):
-                if by_name[dep].linear_ref != cur:
-                    return False
-                stack.append(dep)
-        return True
-
-    return tuple(
-        p.name
-        for p in params
-        if p.is_free
-        and p.max == math.inf
-        and (p.name in areas or p.name in ("bg_offset", "bg_slope"))
-        and proportional_chain(p.name)
-    )
-
-
-def _roots(
-    lines: list[LineDef], params: tuple[ParamDef, ...], linear: tuple[str, ...]
-) -> tuple[int, ...]:
-    by_name = {p.name: p for p in params}
-    roots = []
-    for ln in lines:
-        cur: str | None = ln.area
-        while cur is not None and cur not in linear:
-            cur = by_name[cur].linear_ref
-        roots.append(-1 if cur is None else linear.index(cur))
-    return tuple(roots)
+def _constraints(
+    params: tuple[ParamDef, ...], names: list[str]
+) -> tuple[dict[str, ast.Expression], dict[str, set[str]], list[str]]:
+    """Parsed expressions, the names each uses, and an evaluation order."""
+    trees: dict[str, ast.Expression] = {}
+    deps: dict[str, set[str]] = {}
+    known = set(names)
+    for p in params:
+        if p.expr is not None:
+            tree = expressions.parse(p.expr)
+            used = expressions.tree_names(tree)
+            unknown = sorted(used - known)
+            if unknown:
+                raise SpecError(f"expression of {p.name} uses unknown name(s) {', '.join(unknown)}")
+            trees[p.name], deps[p.name] = tree, used
+    return trees, deps, expressions.topological_order(deps)
 
 
 def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
@@ -368,6 +349,7 @@ def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
         Unknown line shapes, bad names, unknown names in expressions, constraint cycles.
     """
     spec.validate()
+    be = spectrum_window.binding_energy
     defs: list[ParamDef] = []
     lines: list[LineDef] = []
     for comp in spec.components:
@@ -382,19 +364,17 @@ def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise SpecError(f"parameter names collide: {', '.join(dup)}")
-    deps: dict[str, set[str]] = {}
-    for p in params:
-        if p.expr is not None:
-            used = expressions.names(p.expr)
-            unknown = sorted(used - set(names))
-            if unknown:
-                raise SpecError(f"expression of {p.name} uses unknown name(s) {', '.join(unknown)}")
-            deps[p.name] = used
-    order = expressions.topological_order(deps)
-    exprs = {p.name: p.expr for p in params if p.expr is not None}
-    code = expressions.compile_assignments([(n, exprs[n]) for n in order])
+    trees, deps, order = _constraints(params, names)
+    code = expressions.compile_assignments([(n, trees[n]) for n in order])
     free = tuple(p.name for p in params if p.is_free)
-    linear = _linear_params(params, deps, {param_name(c.id, "area") for c in spec.components})
+    linear = linear_params(params, deps, {param_name(c.id, "area") for c in spec.components})
+    nonlinear = tuple(n for n in free if n not in linear)
+    varying = set(nonlinear)
+    affine = True
+    for n in order:
+        if deps[n] & varying:
+            varying.add(n)
+            affine = affine and expressions.is_affine(trees[n], varying)
     return Model(
         spec=spec,
         params=params,
@@ -402,8 +382,10 @@ def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
         background=bg,
         free=free,
         linear=linear,
-        nonlinear=tuple(n for n in free if n not in linear),
-        line_roots=_roots(lines, params, linear),
+        nonlinear=nonlinear,
+        line_roots=line_roots(lines, params, linear),
         fixed_values={p.name: p.value for p in params if not p.is_free and p.expr is None},
         code=code,
+        affine=affine,
+        tables=ProfileTables(TABLE_REACH * float(np.ptp(be)) / MIN_FWHM),
     )

@@ -90,7 +90,8 @@ def fitted_spec(model: Model, values: dict[str, float]) -> FitSpec:
         changes: dict[str, Param] = {}
         shape: dict[str, Param] = dict(comp.shape)
         for quantity, par in comp.params().items():
-            new = replace(par, value=values[param_name(comp.id, quantity)])
+            value = values[param_name(comp.id, quantity)]
+            new = par if par.value == value else replace(par, value=value)
             if quantity in shape:
                 shape[quantity] = new
             else:

@@ -10,7 +10,7 @@ by forward differences of the compiled expressions (exact for the usual linear l
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,17 +72,26 @@ class Propagation:
     values: FloatArray
     gradient: FloatArray
     cov: FloatArray | None
+    _position: dict[str, int] = field(init=False, repr=False)
+    _stderr: FloatArray | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_position", {n: i for i, n in enumerate(self.names)})
+        errors = None
+        if self.cov is not None:
+            variance = np.einsum("ij,jk,ik->i", self.gradient, self.cov, self.gradient)
+            errors = np.sqrt(np.maximum(variance, 0.0))
+        object.__setattr__(self, "_stderr", errors)
 
     def index(self, name: str) -> int:
         """Position of a parameter in :attr:`names`."""
-        return self.names.index(name)
+        return self._position[name]
 
     def stderr(self, name: str) -> float | None:
         """One-sigma error of a parameter (``None`` without a covariance)."""
-        if self.cov is None:
+        if self._stderr is None:
             return None
-        g = self.gradient[self.index(name)]
-        return float(np.sqrt(max(g @ self.cov @ g, 0.0)))
+        return float(self._stderr[self._position[name]])
 
     def combined(self, groups: Sequence[Sequence[str]]) -> tuple[FloatArray, FloatArray | None]:
         """Sums of parameter groups (e.g. line areas of each species) and their covariance."""

@@ -3,10 +3,16 @@
 The model is ``m(E) = c(theta) + sum_j a_j col_j(theta)``: the linear parameters ``a`` (areas,
 background offset and slope) enter linearly, the nonlinear ``theta`` (centers, widths, shapes,
 background step factors) do not. For each ``theta`` the areas are solved by bounded linear
-least squares (:func:`scipy.optimize.nnls` on shifted/split columns), so the minimiser only
-sees ``theta``. The Jacobian handed to the minimiser is Kaufman's: the derivative of the model
-with the areas held, projected on the complement of the area columns; derivatives of lines are
-forward differences that recompute only the lines a parameter touches.
+least squares (normal equations on scaled columns; :func:`scipy.optimize.nnls` on
+shifted/split columns when a lower bound is active), so the minimiser only sees ``theta``.
+
+The Jacobian handed to the minimiser is Kaufman's: the derivative of the model with the areas
+held, projected on the complement of the area columns. It is analytic in the lines: each
+line's center and FWHM derivatives come from its profile (:mod:`xpsfit.line_stack`), chained
+through the constraint expressions, whose derivatives with respect to ``theta`` are taken by
+forward differences of the compiled expressions (cheap: no line is re-evaluated). Parameters
+that change area factors or the background step (e.g. the active-Shirley ``bg_k``) are
+differentiated by re-assembling the model with the line profiles held.
 
 With no linear parameters this is an ordinary nonlinear least-squares fit of the same model.
 """
@@ -21,13 +27,12 @@ from numpy.typing import NDArray
 from scipy.optimize import nnls
 
 from xpsfit.errors import FitError
-from xpsfit.lineshapes import LINESHAPES
+from xpsfit.line_stack import FD_STEP, LineProfiles, LineStack
 from xpsfit.models import Model
 
 __all__ = ["Evaluation", "Projection"]
 
 FloatArray = NDArray[np.float64]
-_STEP = 1.4901161193847656e-08  # sqrt(machine epsilon)
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,14 +41,18 @@ class Evaluation:
 
     theta: FloatArray
     values: Mapping[str, float]
-    keys: tuple[tuple[float, ...], ...]
-    profiles: FloatArray
+    lines: LineProfiles
     const: FloatArray
     columns: FloatArray
     linear: FloatArray
     model: FloatArray
     residual: FloatArray
     free_mask: NDArray[np.bool_]
+
+    @property
+    def profiles(self) -> FloatArray:
+        """Unit-area profile of every line, shape ``(n_lines, n)``."""
+        return self.lines.profiles
 
 
 class Projection:
@@ -66,14 +75,29 @@ class Projection:
         self.weight = 1.0 / sigma
         lin = model.linear
         self.lower = np.array([model.param(n).min for n in lin], dtype=np.float64)
+        self.bounded = np.isfinite(self.lower)
         self.upper = np.array([model.param(n).max for n in model.nonlinear], dtype=np.float64)
-        self.funcs = [LINESHAPES[ln.lineshape].func for ln in model.lines]
+        self.stack = LineStack(model, self.be)
+        lines = model.lines
+        self.centers = [ln.center for ln in lines]
+        self.fwhms = [ln.fwhm for ln in lines]
+        self.areas = [ln.area for ln in lines]
         roots = np.array(model.line_roots, dtype=np.intp)
         self.rooted = np.flatnonzero(roots >= 0)
         self.root_of = roots[self.rooted]
         self.const_lines = np.flatnonzero(roots < 0)
         self.basis_rows = [(lin.index(n), b) for n, b in model.background.basis.items() if n in lin]
         self.basis_const = [(n, b) for n, b in model.background.basis.items() if n not in lin]
+        # names whose change (with the profiles held) alters the model: area factors, background
+        self.held = self.areas + [p.name for p in model.params if p.role == "background"]
+        self.shape_names = [(i, kw, name) for i in self.stack.direct for kw, name in lines[i].shape]
+        self.watched = [
+            *self.centers,
+            *self.fwhms,
+            *self.held,
+            *(n for _, _, n in self.shape_names),
+        ]
+        self._grad: FloatArray | None = None
         self.last: Evaluation | None = None
 
     # -- pieces ---------------------------------------------------------------------------
@@ -84,48 +108,28 @@ class Projection:
         free.update(zip(self.model.linear, lin.tolist(), strict=True))
         return self.model.values(free)
 
-    def _keys(self, values: Mapping[str, float]) -> tuple[tuple[float, ...], ...]:
-        return tuple(
-            (values[ln.center], values[ln.fwhm], *(values[p] for _, p in ln.shape))
-            for ln in self.model.lines
+    def line_profiles(self, values: Mapping[str, float]) -> LineProfiles:
+        """Unit-area profiles of every line at these parameter values."""
+        centers = np.array([values[n] for n in self.centers], dtype=np.float64)
+        fwhms = np.array([values[n] for n in self.fwhms], dtype=np.float64)
+        shapes = tuple(
+            {kw: values[n] for kw, n in self.model.lines[i].shape} if i in self.stack.direct else {}
+            for i in range(len(self.centers))
         )
-
-    def _profile(self, i: int, key: tuple[float, ...]) -> FloatArray:
-        ln = self.model.lines[i]
-        center, fwhm = key[0], key[1]
-        if not (np.isfinite(center) and np.isfinite(fwhm) and fwhm > 0):
-            raise FitError(f"line {ln.label}: center {center} eV / FWHM {fwhm} eV is not usable")
-        shape = {kw: v for (kw, _), v in zip(ln.shape, key[2:], strict=True)}
-        out: FloatArray = self.funcs[i](self.be, 1.0, center, fwhm, **shape)
-        return out
-
-    def profiles(
-        self, keys: tuple[tuple[float, ...], ...], reuse: Evaluation | None = None
-    ) -> FloatArray:
-        """Unit-area line profiles, recomputing only lines whose parameters changed."""
-        if reuse is None:
-            return np.array([self._profile(i, k) for i, k in enumerate(keys)]).reshape(
-                len(keys), self.be.size
-            )
-        out = reuse.profiles
-        for i, (new, old) in enumerate(zip(keys, reuse.keys, strict=True)):
-            if new != old:
-                if out is reuse.profiles:
-                    out = out.copy()
-                out[i] = self._profile(i, new)
-        return out
+        return self.stack.evaluate(centers, fwhms, shapes)
 
     def assemble(
         self, values: Mapping[str, float], profiles: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
         """Constant model part and the columns of the linear parameters, intensity."""
         n_lin, n = len(self.model.linear), self.be.size
-        factors = np.array([values[ln.area] for ln in self.model.lines], dtype=np.float64)
-        mixing = np.zeros((n_lin + 1, len(factors)))
+        factors = np.array([values[n] for n in self.areas], dtype=np.float64)
+        mixing = np.zeros((n_lin + 1, factors.size))
         mixing[self.root_of, self.rooted] = factors[self.rooted]
         mixing[n_lin, self.const_lines] = factors[self.const_lines]
-        signal = mixing @ profiles if len(factors) else np.zeros((n_lin + 1, n))
-        signal += self.model.background.step(signal, values)
+        signal = mixing @ profiles if factors.size else np.zeros((n_lin + 1, n))
+        if self.model.background.fitted:
+            signal += self.model.background.step(signal, values)
         const = signal[n_lin] + self.model.background.static
         for name, basis in self.basis_const:
             const = const + values[name] * basis
@@ -134,13 +138,9 @@ class Projection:
             columns[j] = basis
         return const, columns
 
-    def solve(self, const: FloatArray, columns: FloatArray) -> FloatArray:
-        """Bounded weighted least squares for the linear parameters (lower bounds only)."""
-        if not columns.shape[0]:
-            return np.zeros(0)
-        a_w = (columns * self.weight).T
-        rhs = (self.data - const) * self.weight
-        bounded = np.isfinite(self.lower)
+    def _nnls(self, a_w: FloatArray, rhs: FloatArray) -> FloatArray:
+        """Bounded least squares (lower bounds only) by NNLS on shifted and split columns."""
+        bounded, q = self.bounded, a_w.shape[1]
         if bounded.any():
             rhs = rhs - a_w[:, bounded] @ self.lower[bounded]
         split = np.hstack([a_w, -a_w[:, ~bounded]])
@@ -148,11 +148,32 @@ class Projection:
             z, _ = nnls(split, rhs)
         except RuntimeError as exc:
             raise FitError(f"linear solve for the areas failed: {exc}") from None
-        a = z[: columns.shape[0]].copy()
-        a[~bounded] -= z[columns.shape[0] :]
+        a: FloatArray = z[:q].copy()
+        a[~bounded] -= z[q:]
         a[bounded] += self.lower[bounded]
-        out: FloatArray = a
-        return out
+        return a
+
+    def solve(self, const: FloatArray, columns: FloatArray) -> FloatArray:
+        """Bounded weighted least squares for the linear parameters (lower bounds only).
+
+        The unconstrained solution (normal equations of the norm-scaled columns) is the answer
+        when it respects the bounds; otherwise NNLS finds the bounded one.
+        """
+        if not columns.shape[0]:
+            return np.zeros(0)
+        a_w = columns * self.weight
+        rhs = (self.data - const) * self.weight
+        gram = a_w @ a_w.T
+        diag = np.diag(gram)
+        if np.all(diag > 0) and np.all(np.isfinite(gram)):
+            d = 1.0 / np.sqrt(diag)
+            try:
+                a: FloatArray = d * np.linalg.solve(gram * np.outer(d, d), d * (a_w @ rhs))
+            except np.linalg.LinAlgError:
+                a = np.full(diag.size, np.nan)
+            if np.all(np.isfinite(a)) and np.all(a[self.bounded] >= self.lower[self.bounded]):
+                return a
+        return self._nnls(a_w.T, rhs)
 
     # -- minimiser interface ------------------------------------------------------------
     def evaluate(self, theta: FloatArray) -> Evaluation:
@@ -160,34 +181,66 @@ class Projection:
         if self.last is not None and np.array_equal(theta, self.last.theta):
             return self.last
         values = self.values(theta)
-        keys = self._keys(values)
-        profiles = self.profiles(keys, self.last)
-        const, columns = self.assemble(values, profiles)
+        lines = self.line_profiles(values)
+        const, columns = self.assemble(values, lines.profiles)
         linear = self.solve(const, columns)
         model = const + linear @ columns
         residual = (model - self.data) * self.weight
         if not np.all(np.isfinite(residual)):
             raise FitError("the model is not finite for the current parameters")
-        free = ~(np.isfinite(self.lower) & (linear <= self.lower))
-        ev = Evaluation(
-            theta.copy(), values, keys, profiles, const, columns, linear, model, residual, free
-        )
+        free = ~(self.bounded & (linear <= self.lower))
+        ev = Evaluation(theta.copy(), values, lines, const, columns, linear, model, residual, free)
         self.last = ev
         return ev
 
-    def model_jacobian(self, ev: Evaluation) -> FloatArray:
-        """Weighted derivative of the model w.r.t. ``theta`` at fixed linear values, (n, p)."""
-        jac = np.empty((self.be.size, ev.theta.size))
+    def _steps(self, theta: FloatArray) -> FloatArray:
+        h = FD_STEP * np.maximum(np.abs(theta), 1.0)
+        return np.where(theta + h > self.upper, -h, h)
+
+    def gradients(self, ev: Evaluation) -> FloatArray:
+        """d(line centers, FWHMs, area factors, background values, direct shapes)/d(theta).
+
+        Forward differences of the compiled expressions, shape ``(p, n_watched)``; computed once
+        per projection when every expression is affine (the derivatives are then constant).
+        """
+        if self._grad is not None:
+            return self._grad
+        steps = self._steps(ev.theta)
+        base = np.array([ev.values[n] for n in self.watched], dtype=np.float64)
+        grad = np.empty((ev.theta.size, base.size))
         for i in range(ev.theta.size):
             theta = ev.theta.copy()
-            h = _STEP * max(abs(theta[i]), 1.0)
-            if theta[i] + h > self.upper[i]:
-                h = -h
-            theta[i] += h
-            values = self.values(theta)
-            profiles = self.profiles(self._keys(values), ev)
-            const, columns = self.assemble(values, profiles)
-            jac[:, i] = (const + ev.linear @ columns - ev.model) * (self.weight / h)
+            theta[i] += steps[i]
+            vals = self.values(theta)
+            grad[i] = (np.array([vals[n] for n in self.watched]) - base) / steps[i]
+        if self.model.affine:
+            self._grad = grad
+        return grad
+
+    def model_jacobian(self, ev: Evaluation) -> FloatArray:
+        """Weighted derivative of the model w.r.t. ``theta`` at fixed linear values, (n, p)."""
+        lines, n_lines, n_held = ev.lines, len(self.areas), len(self.held)
+        coef = np.array([ev.values[n] for n in self.areas], dtype=np.float64)
+        coef[self.rooted] *= ev.linear[self.root_of]
+        grad = self.gradients(ev)
+        d_center, d_fwhm = self.stack.derivatives(lines)
+        rows: FloatArray = (grad[:, :n_lines] * coef) @ d_center
+        rows += (grad[:, n_lines : 2 * n_lines] * coef) @ d_fwhm
+        shape_grad = grad[:, 2 * n_lines + n_held :]
+        for k, (li, kw, _) in enumerate(self.shape_names):
+            if np.any(shape_grad[:, k]):
+                deriv = self.stack.shape_derivative(lines, li, kw)
+                rows += np.outer(shape_grad[:, k] * coef[li], deriv)
+        if self.model.background.fitted:
+            rows += self.model.background.step(rows, ev.values)
+        held = np.any(grad[:, 2 * n_lines : 2 * n_lines + n_held] != 0.0, axis=1)
+        steps = self._steps(ev.theta)
+        for i in np.flatnonzero(held):
+            theta = ev.theta.copy()
+            theta[i] += steps[i]
+            const, columns = self.assemble(self.values(theta), lines.profiles)
+            rows[i] += (const + ev.linear @ columns - ev.model) / steps[i]
+        jac: FloatArray = (rows * self.weight).T
         return jac
 
     def jacobian(self, theta: FloatArray) -> FloatArray:
@@ -195,8 +248,15 @@ class Projection:
         ev = self.evaluate(theta)
         jac = self.model_jacobian(ev)
         if ev.free_mask.any():
-            q, _ = np.linalg.qr((ev.columns[ev.free_mask] * self.weight).T)
-            jac -= q @ (q.T @ jac)
+            a_w = ev.columns[ev.free_mask] * self.weight
+            gram = a_w @ a_w.T
+            d = 1.0 / np.sqrt(np.diag(gram))
+            try:
+                coef = d[:, None] * np.linalg.solve(gram * np.outer(d, d), d[:, None] * (a_w @ jac))
+            except np.linalg.LinAlgError:
+                q, _ = np.linalg.qr(a_w.T)
+                return jac - q @ (q.T @ jac)
+            jac -= a_w.T @ coef
         return jac
 
     def residual(self, theta: FloatArray) -> FloatArray:

@@ -1,0 +1,133 @@
+"""All lines of a model at once: unit-area profiles and their center and FWHM derivatives.
+
+Lines of a ``tabulated`` shape (:mod:`xpsfit.lineshapes`) whose shape parameters are fixed
+constants are evaluated from the model's unit-profile tables (:mod:`xpsfit.unit_profiles`) in one
+vectorised pass per table, with the derivatives that come with the table. Other lines (asymmetric
+shapes, shapes whose parameters vary in the fit, or a line reaching beyond its table) are
+evaluated by their shape function, and their derivatives by forward differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from xpsfit.errors import FitError
+from xpsfit.lineshapes import LINESHAPES
+from xpsfit.models import Model
+
+__all__ = ["FD_STEP", "LineProfiles", "LineStack"]
+
+FloatArray = NDArray[np.float64]
+IndexArray = NDArray[np.intp]
+#: Relative step of forward differences (square root of machine epsilon).
+FD_STEP = 1.4901161193847656e-08
+
+
+@dataclass(frozen=True, eq=False)
+class LineProfiles:
+    """Unit-area profiles of every line at one set of centers and widths.
+
+    ``d_center`` and ``d_fwhm`` (1/eV^2) hold the derivatives of the rows in ``tabulated``;
+    the other rows are zero until :meth:`LineStack.derivatives` fills them.
+    """
+
+    centers: FloatArray
+    fwhms: FloatArray
+    shapes: tuple[Mapping[str, float], ...]
+    profiles: FloatArray
+    d_center: FloatArray
+    d_fwhm: FloatArray
+    tabulated: NDArray[np.bool_]
+
+
+class LineStack:
+    """Evaluates the lines of ``model`` on the energies ``be`` (eV, ascending)."""
+
+    def __init__(self, model: Model, be: FloatArray) -> None:
+        self.be = be
+        self.lines = model.lines
+        self.funcs: list[Callable[..., FloatArray]] = [
+            LINESHAPES[ln.lineshape].func for ln in model.lines
+        ]
+        fixed = model.fixed_values
+        groups: dict[int, list[int]] = {}
+        tables = []
+        for i, ln in enumerate(model.lines):
+            if LINESHAPES[ln.lineshape].tabulated and all(n in fixed for _, n in ln.shape):
+                table = model.tables.get(ln.lineshape, {kw: fixed[n] for kw, n in ln.shape})
+                if id(table) not in groups:
+                    tables.append(table)
+                groups.setdefault(id(table), []).append(i)
+        self.groups = [(t, np.array(groups[id(t)], dtype=np.intp)) for t in tables]
+        in_table = {i for rows in groups.values() for i in rows}
+        self.direct = tuple(i for i in range(len(model.lines)) if i not in in_table)
+
+    def _direct(self, i: int, center: float, fwhm: float, shape: Mapping[str, float]) -> FloatArray:
+        if not (np.isfinite(center) and np.isfinite(fwhm) and fwhm > 0):
+            label = self.lines[i].label
+            raise FitError(f"line {label}: center {center} eV / FWHM {fwhm} eV is not usable")
+        out: FloatArray = self.funcs[i](self.be, 1.0, center, fwhm, **shape)
+        return out
+
+    def evaluate(
+        self, centers: FloatArray, fwhms: FloatArray, shapes: tuple[Mapping[str, float], ...]
+    ) -> LineProfiles:
+        """Profiles (and table derivatives) of every line.
+
+        Raises
+        ------
+        FitError
+            A center or FWHM is not finite, or a FWHM is not positive.
+        """
+        n_lines, n = centers.size, self.be.size
+        profiles = np.empty((n_lines, n))
+        d_center = np.zeros((n_lines, n))
+        d_fwhm = np.zeros((n_lines, n))
+        tabulated = np.zeros(n_lines, dtype=bool)
+        for table, rows in self.groups:
+            c, w = centers[rows, None], fwhms[rows, None]
+            if not (np.all(np.isfinite(c)) and np.all(w > 0) and np.all(np.isfinite(w))):
+                continue
+            u = (self.be - c) / w
+            found = table.evaluate(u)
+            if found is None:
+                continue
+            g, dg = found
+            inv_w = 1.0 / w
+            profiles[rows] = g * inv_w
+            slope = dg * (inv_w * inv_w)
+            d_center[rows] = -slope
+            d_fwhm[rows] = -(g * inv_w * inv_w + u * slope)
+            tabulated[rows] = True
+        for i in np.flatnonzero(~tabulated):
+            profiles[i] = self._direct(int(i), float(centers[i]), float(fwhms[i]), shapes[i])
+        return LineProfiles(centers, fwhms, shapes, profiles, d_center, d_fwhm, tabulated)
+
+    def derivatives(self, lp: LineProfiles) -> tuple[FloatArray, FloatArray]:
+        """Center and FWHM derivatives of every line (forward differences where untabulated)."""
+        if lp.tabulated.all():
+            return lp.d_center, lp.d_fwhm
+        d_center, d_fwhm = lp.d_center.copy(), lp.d_fwhm.copy()
+        for i in np.flatnonzero(~lp.tabulated):
+            c, w, shape = float(lp.centers[i]), float(lp.fwhms[i]), lp.shapes[i]
+            h = FD_STEP * max(abs(c), 1.0)
+            d_center[i] = (self._direct(int(i), c + h, w, shape) - lp.profiles[i]) / h
+            h = FD_STEP * max(w, 1.0)
+            d_fwhm[i] = (self._direct(int(i), c, w + h, shape) - lp.profiles[i]) / h
+        return d_center, d_fwhm
+
+    def shape_derivative(self, lp: LineProfiles, i: int, kw: str) -> FloatArray:
+        """Forward-difference derivative of line ``i`` with respect to its shape parameter ``kw``."""
+        shape = dict(lp.shapes[i])
+        h = FD_STEP * max(abs(shape[kw]), 1.0)
+        top = next(p.max for p in LINESHAPES[self.lines[i].lineshape].params if p.name == kw)
+        if shape[kw] + h > top:
+            h = -h
+        shape[kw] += h
+        moved = self._direct(i, float(lp.centers[i]), float(lp.fwhms[i]), shape)
+        out: FloatArray = (moved - lp.profiles[i]) / h
+        return out
