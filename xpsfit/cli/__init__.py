@@ -22,6 +22,7 @@ from xpsfit.errors import XpsfitError
 #: Built-in sub-command modules.
 COMMAND_MODULES: tuple[str, ...] = (
     "xpsfit.cli.fit",
+    "xpsfit.cli.info",
     "xpsfit.cli.profile",
     "xpsfit.cli.demo",
     "xpsfit.cli.template",

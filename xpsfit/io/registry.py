@@ -12,7 +12,14 @@ from xpsfit.errors import ParseError
 from xpsfit.spectrum import Spectrum
 
 #: Reader modules imported on first use, in sniffing priority order.
-_READER_MODULES: tuple[str, ...] = ("xpsfit.io.vamas",)
+_READER_MODULES: tuple[str, ...] = (
+    "xpsfit.io.vamas",
+    "xpsfit.io.phi",
+    "xpsfit.io.specs",
+    "xpsfit.io.scienta",
+    "xpsfit.io.text",
+    "xpsfit.io.unsupported",
+)
 
 #: Largest file any reader accepts, bytes.
 MAX_FILE_BYTES = 512 * 1024 * 1024

@@ -1,0 +1,114 @@
+"""Fitting off the GUI thread: results stored as one undo step, progress, a Cancel that acts
+within 1 s, and a GUI thread that stays responsive while a profile fit runs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from xpsfit_ui.main_window import MainWindow
+from xpsfit_ui.workers import Task, TaskRunner
+
+
+def test_fit_current_spectrum_in_worker(window: MainWindow, qtbot) -> None:
+    doc = window.doc
+    sid = doc.current
+    task = window.fits.fit_spectra([sid])
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=30_000):
+        pass
+    assert task.finished_event.is_set()
+    res = doc.result(sid)
+    assert res is not None
+    assert res.ok
+    assert doc.spec(sid) == res.spec
+    assert window.tree.status(sid) in ("converged", "at_bound")
+    doc.undo_stack.undo()
+    assert doc.result(sid) is None
+
+
+def test_profile_fit_reports_progress_and_stores_every_spectrum(window: MainWindow, qtbot) -> None:
+    doc = window.doc
+    sids = doc.ids_where(sample="bare-LCO")
+    steps: list[tuple[int, int]] = []
+    window.fits.progress.connect(lambda d, n: steps.append((d, n)))
+    window.fits.fit_profiles(sids)
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=120_000):
+        pass
+    assert steps
+    assert steps[-1] == (len(sids), len(sids))
+    assert all(doc.result(s) is not None for s in sids)
+    assert doc.undo_stack.undoText().startswith("Fit profile")
+
+
+def test_cancel_takes_effect_within_one_second(window: MainWindow, qtbot) -> None:
+    doc = window.doc
+    started = threading.Event()
+    window.fits.progress.connect(lambda *_: started.set())
+    task = window.fits.fit_profiles(doc.ids_where(sample="ceramic-LCO"), seed="previous")
+    qtbot.waitUntil(started.is_set, timeout=60_000)
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(task.signals.cancelled, timeout=5_000):
+        window.cancel_button.click()
+    assert time.perf_counter() - t0 < 1.0
+    assert not window.cancel_button.isVisible()
+    qtbot.waitUntil(task.finished_event.is_set, timeout=20_000)  # the work winds down
+    print(f"worker free {time.perf_counter() - t0:.2f} s after cancel")
+    assert not any(doc.result(s) is not None for s in doc.ids())  # nothing half-stored
+
+
+def test_gui_thread_stays_responsive_during_profile_fit(window: MainWindow, qtbot) -> None:
+    from PySide6.QtCore import QTimer
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    task = window.fits.fit_profiles(window.doc.ids_where(sample="glassy-ceramic-LCO"))
+    timer.start()
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=180_000):
+        pass
+    timer.stop()
+    assert task.finished_event.is_set()
+    gaps = np.diff(ticks) * 1000.0
+    assert len(gaps) > 20
+    p99 = float(np.percentile(gaps, 99))
+    print(f"timer gaps: median {np.median(gaps):.1f} ms, p99 {p99:.1f} ms over {gaps.size}")
+    assert p99 < 50.0, f"99th-percentile timer gap {p99:.1f} ms"
+
+
+def test_task_errors_become_messages(qtbot) -> None:
+    from xpsfit.errors import FitError
+
+    runner = TaskRunner()
+
+    def boom(progress, cancel):
+        raise FitError("window holds fewer than 2 channels")
+
+    task = Task(boom, "t")
+    with qtbot.waitSignal(task.signals.failed, timeout=5_000) as blocker:
+        runner.start(task)
+    assert "fewer than 2 channels" in blocker.args[0]
+    runner.wait()
+
+
+def test_edit_made_while_fitting_wins(window: MainWindow, qtbot) -> None:
+    from dataclasses import replace
+
+    from xpsfit_ui.commands import SetSpecCommand
+
+    doc = window.doc
+    sid = doc.current
+    window.fits.fit_spectra([sid])
+    spec = doc.spec(sid)  # the user edits before the result arrives
+    edited = replace(spec, window=(775.0, 805.0))
+    doc.undo_stack.push(SetSpecCommand(doc, sid, edited, "edit"))
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=30_000):
+        pass
+    assert doc.spec(sid) == edited
+    assert doc.result(sid) is not None
+    assert window.tree.status(sid) == "stale"
+    doc.undo_stack.undo()
+    assert doc.result(sid) is None
+    assert doc.spec(sid) == edited

@@ -1,0 +1,260 @@
+"""The depth-profile view: species fractions or atomic % against depth (several samples
+overlaid, error bars), stacked spectra with their fits, and a binding-energy x depth map.
+Clicking a point or a stacked spectrum opens that spectrum's fit."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from xpsfit.errors import XpsfitError
+from xpsfit.profile_result import ProfileResult
+from xpsfit.quantify import atomic_rows, fraction_rows
+from xpsfit_ui.document import Document
+from xpsfit_ui.plots.style import species_color
+from xpsfit_ui.profile_data import profile_results, sid_of
+
+log = logging.getLogger(__name__)
+
+
+class Mode(StrEnum):
+    """What the profile view shows."""
+
+    FRACTIONS = "Fractions vs depth"
+    ATOMIC = "Atomic % vs depth"
+    STACKED = "Stacked spectra"
+    MAP = "BE x depth map"
+
+
+def _x(depth: float | None, etch_time: float | None, level: int, mode: str) -> float:
+    if mode in ("sputter_rate", "table") and depth is not None:
+        return depth
+    if mode == "etch_time" and etch_time is not None:
+        return etch_time
+    return float(level)
+
+
+class ProfileView(QWidget):
+    """Depth-profile plots of the document's fitted spectra.
+
+    Signals
+    -------
+    open_spectrum(str)
+        The user clicked a point of this spectrum id.
+    """
+
+    open_spectrum = Signal(str)
+
+    def __init__(
+        self, doc: Document, fits: QObject | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.results: list[ProfileResult] = []
+        self.points: dict[tuple[str, int], tuple[float, float]] = {}
+        self.mode = QComboBox()
+        self.mode.addItems([m.value for m in Mode])
+        self.region = QComboBox()
+        self.quantity = QComboBox()
+        self.sample = QComboBox()
+        bar = QHBoxLayout()
+        for label, box in (("Show", self.mode), ("Region", self.region), ("Fraction", self.quantity),
+                           ("Sample", self.sample)):  # fmt: skip
+            bar.addWidget(QLabel(label))
+            bar.addWidget(box, 1)
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot_widget)
+        for box in (self.mode, self.region, self.quantity, self.sample):
+            box.currentTextChanged.connect(self.redraw)
+        doc.result_changed.connect(self._mark_dirty)
+        doc.spectra_changed.connect(self._mark_dirty)
+        doc.settings_changed.connect(self._mark_dirty)
+        self._dirty = True
+
+    def _mark_dirty(self, *_: object) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: object) -> None:
+        if self._dirty:
+            self.refresh()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    # -- data ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recollect the fitted profiles from the document and redraw."""
+        self._dirty = False
+        self.results = profile_results(self.doc)
+        regions = list(dict.fromkeys(r for pr in self.results for r in pr.regions()))
+        if not self.region.currentText() and self.doc.current:
+            self.region.addItem(self.doc.spectrum(self.doc.current).region)
+        self._fill(self.region, regions)
+        self._fill(self.sample, [pr.sample for pr in self.results])
+        self._fill_quantities()
+        self.redraw()
+
+    @staticmethod
+    def _fill(box: QComboBox, items: list[str]) -> None:
+        current = box.currentText()
+        box.blockSignals(True)
+        box.clear()
+        box.addItems(items)
+        if current in items:
+            box.setCurrentText(current)
+        box.blockSignals(False)
+
+    def _fill_quantities(self) -> None:
+        region = self.region.currentText()
+        names: dict[str, None] = {}
+        for pr in self.results:
+            for f in pr.region_fits(region):
+                if f.result is not None:
+                    names.update(dict.fromkeys(f.result.fractions))
+        self._fill(self.quantity, list(names))
+
+    # -- drawing ---------------------------------------------------------------------------
+    def redraw(self, *_: object) -> None:
+        """Draw the selected mode."""
+        if self.sender() is self.region:
+            self._fill_quantities()
+        self.plot.clear()
+        self.legend.clear()
+        self.points.clear()
+        self.plot.invertX(False)
+        self.plot.invertY(False)
+        mode = Mode(self.mode.currentText())
+        self.quantity.setEnabled(mode == Mode.FRACTIONS)
+        self.sample.setEnabled(mode in (Mode.STACKED, Mode.MAP))
+        if not self.results:
+            self.plot.setTitle("Fit a depth profile to see it here", color="#555")
+            return
+        self.plot.setTitle("")
+        axis = self.results[0].depth_scale.axis_label
+        {Mode.FRACTIONS: self._draw_fractions, Mode.ATOMIC: self._draw_atomic,
+         Mode.STACKED: self._draw_stacked, Mode.MAP: self._draw_map}[mode](axis)  # fmt: skip
+
+    def _series(self, name: str, i: int, x: list[float], y: list[float], err: list[float],
+                keys: list[tuple[str, int]]) -> None:  # fmt: skip
+        color = species_color(i)
+        bars = pg.ErrorBarItem(x=np.array(x), y=np.array(y), height=2 * np.array(err),
+                               beam=0.0, pen=pg.mkPen(color))  # fmt: skip
+        self.plot.addItem(bars)
+        item = pg.PlotDataItem(x, y, pen=pg.mkPen(color, width=2), symbol="o", symbolSize=8,
+                               symbolBrush=color, name=name, data=keys)  # fmt: skip
+        item.sigPointsClicked.connect(self._on_points_clicked)
+        self.plot.addItem(item)
+        for xv, yv, key in zip(x, y, keys, strict=True):
+            self.points[key] = (xv, yv)
+
+    def _draw_fractions(self, axis: str) -> None:
+        region, name = self.region.currentText(), self.quantity.currentText()
+        rows = [r for r in fraction_rows(self.results) if r.region == region and r.fraction == name]
+        mode = self.results[0].depth_scale.mode
+        for i, sample in enumerate(dict.fromkeys(r.sample for r in rows)):
+            sel = [r for r in rows if r.sample == sample]
+            x = [_x(r.depth, r.etch_time, r.level, mode) for r in sel]
+            y = [100.0 * r.value for r in sel]
+            err = [100.0 * (r.mc_err if r.mc_err is not None else (r.err or 0.0)) for r in sel]
+            self._series(sample, i, x, y, err, [(sample, r.level) for r in sel])
+        self.plot.setLabel("bottom", axis)
+        self.plot.setLabel("left", f"{name} (%)")
+
+    def _draw_atomic(self, axis: str) -> None:
+        try:
+            rows = atomic_rows(self.results)
+        except XpsfitError as exc:
+            self.plot.setTitle(f"Atomic %: {exc}", color="#b00020")
+            return
+        mode = self.results[0].depth_scale.mode
+        keys = list(dict.fromkeys((r.sample, r.element) for r in rows))
+        for i, (sample, element) in enumerate(keys):
+            sel = [r for r in rows if (r.sample, r.element) == (sample, element)]
+            x = [_x(r.depth, r.etch_time, r.level, mode) for r in sel]
+            err = [r.err or 0.0 for r in sel]
+            self._series(f"{sample}: {element}", i, x, [r.percent for r in sel], err,
+                         [(sample, r.level) for r in sel])  # fmt: skip
+        self.plot.setLabel("bottom", axis)
+        self.plot.setLabel("left", "atomic %")
+
+    def _profile(self) -> ProfileResult | None:
+        return next((pr for pr in self.results if pr.sample == self.sample.currentText()), None)
+
+    def _draw_stacked(self, _axis: str) -> None:
+        pr, region = self._profile(), self.region.currentText()
+        if pr is None:
+            return
+        fits = [f for f in pr.region_fits(region) if f.result is not None]
+        peak = max((float(np.nanmax(f.result.data)) for f in fits if f.result), default=1.0)
+        for i, sf in enumerate(fits):
+            res = sf.result
+            assert res is not None
+            off = 0.8 * peak * i
+            data = pg.PlotDataItem(res.binding_energy, res.data + off, pen=None, symbol="o",
+                                   symbolSize=3, symbolPen=None, symbolBrush=(60, 60, 60, 150),
+                                   data=[(pr.sample, sf.level)] * res.data.size)  # fmt: skip
+            data.sigPointsClicked.connect(self._on_points_clicked)
+            self.plot.addItem(data)
+            for j, ln in enumerate(res.lines):
+                pen = pg.mkPen(
+                    species_color(res.species.index(ln.species) if ln.species in res.species else j)
+                )
+                self.plot.addItem(
+                    pg.PlotCurveItem(res.binding_energy, res.background + ln.curve + off, pen=pen)
+                )
+            self.plot.addItem(
+                pg.PlotCurveItem(
+                    res.binding_energy, res.envelope + off, pen=pg.mkPen("#c81e1e", width=1.5)
+                )
+            )
+            label = pg.TextItem(f"level {sf.level}", color="#333", anchor=(0, 1))
+            label.setPos(float(res.binding_energy[0]), float(res.background[0] + off))
+            self.plot.addItem(label)
+        self.plot.invertX(True)
+        self.plot.setLabel("bottom", "Binding energy", units="eV")
+        self.plot.setLabel("left", "Intensity (offset)")
+
+    def _draw_map(self, axis: str) -> None:
+        pr, region = self._profile(), self.region.currentText()
+        fits = [] if pr is None else [f for f in pr.region_fits(region) if f.result is not None]
+        if pr is None or len(fits) < 2:
+            self.plot.setTitle("The map needs at least two fitted levels", color="#555")
+            return
+        first = fits[0].result
+        assert first is not None
+        be = first.binding_energy
+        grid = np.vstack(
+            [np.interp(be, f.result.binding_energy, f.result.data) for f in fits if f.result]
+        )
+        depth = np.array([_x(f.depth, f.etch_time, f.level, pr.depth_scale.mode) for f in fits])
+        image = pg.ImageItem(grid.T)
+        image.setColorMap(pg.colormap.get("viridis"))
+        dx = (be[-1] - be[0]) / max(be.size - 1, 1)
+        dy = (depth[-1] - depth[0]) / max(depth.size - 1, 1) or 1.0
+        image.setRect(float(be[0] - dx / 2), float(depth[0] - dy / 2), float(be[-1] - be[0] + dx),
+                      float(depth[-1] - depth[0] + dy))  # fmt: skip
+        self.plot.addItem(image)
+        self.plot.invertX(True)
+        self.plot.invertY(True)
+        self.plot.setLabel("bottom", "Binding energy", units="eV")
+        self.plot.setLabel("left", axis)
+
+    def _on_points_clicked(
+        self, item: pg.PlotDataItem, points: list[pg.SpotItem], *_: object
+    ) -> None:
+        if not points:
+            return
+        sample, level = points[0].data()
+        sid = sid_of(self.doc, sample, self.region.currentText(), int(level))
+        if sid:
+            self.open_spectrum.emit(sid)

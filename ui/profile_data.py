@@ -1,0 +1,71 @@
+"""The document's fits as :class:`~xpsfit.profile_result.ProfileResult` s, so the depth-profile
+view and the exports use the core's quantification and export functions unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from xpsfit.errors import XpsfitError
+from xpsfit.profile import DepthScale, SputterRate
+from xpsfit.profile_result import ProfileResult, SpectrumFit
+from xpsfit_ui.document import Document
+
+#: Project setting holding the sputter rate: ``{"nm_per_s": float, "reference_material": str}``.
+SPUTTER_RATE_KEY = "sputter_rate"
+
+
+def depth_scale(settings: Mapping[str, Any]) -> DepthScale:
+    """The depth scale recorded in the project settings (etch time when none)."""
+    rate = settings.get(SPUTTER_RATE_KEY)
+    if not rate:
+        return DepthScale()
+    return DepthScale(
+        "sputter_rate", rate=SputterRate(float(rate["nm_per_s"]), rate["reference_material"])
+    )
+
+
+def profile_results(doc: Document) -> list[ProfileResult]:
+    """One :class:`ProfileResult` per sample, with every spectrum that has an etch level.
+
+    Spectra without a result get status ``"failed"`` with an ``unfitted`` issue-free entry
+    skipped instead: only fitted spectra appear.
+    """
+    scale = depth_scale(doc.project.settings)
+    by_sample: dict[str, list[SpectrumFit]] = {}
+    for sid in doc.ids():
+        sp = doc.spectrum(sid)
+        res = doc.result(sid)
+        if sp.etch_level is None or res is None:
+            continue
+        try:
+            depth = scale.depth(sp.etch_level, sp.etch_time)
+        except XpsfitError:
+            depth = None
+        fit = SpectrumFit(
+            spectrum=sp,
+            sample=sp.sample,
+            region=sp.region,
+            level=sp.etch_level,
+            etch_time=sp.etch_time,
+            depth=depth,
+            status="ok" if res.ok else "failed",
+            result=res,
+            charge_shift=float(sp.metadata.get("charge_shift", 0.0)),
+        )
+        by_sample.setdefault(sp.sample, []).append(fit)
+    return [
+        ProfileResult(
+            sample, scale, "previous", tuple(sorted(fits, key=lambda f: (f.region, f.level)))
+        )
+        for sample, fits in by_sample.items()
+    ]
+
+
+def sid_of(doc: Document, sample: str, region: str, level: int) -> str | None:
+    """The id of the spectrum at a profile point, if any."""
+    for sid in doc.ids():
+        sp = doc.spectrum(sid)
+        if (sp.sample, sp.region, sp.etch_level) == (sample, region, level):
+            return sid
+    return None
