@@ -7,12 +7,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # A developer's own reference library and templates must not change what the tests see.
 _ISOLATED = Path(__file__).resolve().parent / "_no_user_files_here"
 os.environ["XPSFIT_LIBRARY_PATH"] = str(_ISOLATED / "reference_peaks")
 os.environ["XPSFIT_TEMPLATE_PATH"] = str(_ISOLATED / "templates")
+
+# Property tests are reproducible (the same examples every run) and have no per-example deadline,
+# so a loaded machine cannot turn them red.
+settings.register_profile(
+    "xpsfit", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("xpsfit")
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"

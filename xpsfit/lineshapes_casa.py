@@ -115,9 +115,10 @@ def _gl_unit_integral(p: float) -> float:
     r"""Integral over t of :math:`e^{-4\ln2(1-p)t^2}/(1+4pt^2)` (the GL product of unit width).
 
     Closed form :math:`\frac{\pi}{2\sqrt{p}}\,\mathrm{erfcx}\big(\sqrt{\ln2\,(1-p)/p}\big)`,
-    with the Gaussian limit :math:`\sqrt{\pi/(4\ln2)}` at p = 0.
+    with the Gaussian limit :math:`\sqrt{\pi/(4\ln2)}` at p = 0, used below p = 1e-12 where
+    the closed form under- and overflows (its relative difference there is below 1e-12).
     """
-    if p <= 0.0:
+    if p < 1e-12:
         return math.sqrt(math.pi / _FOUR_LN2)
     return float(math.pi / (2.0 * math.sqrt(p)) * erfcx(math.sqrt(_LN2 * (1.0 - p) / p)))
 

@@ -170,3 +170,13 @@ def test_lf_damping_makes_the_tail_finite() -> None:
     damped = lf(x, 1.0, 0.0, 1.0, alpha=0.5, beta=2.0, w=5.0)
     undamped = la(x, 1.0, 0.0, 1.0, alpha=0.5, beta=2.0)
     assert damped[-1] < 1e-6 * undamped[-1]
+
+
+def test_gl_tiny_lorentzian_share_is_the_gaussian_limit() -> None:
+    import numpy as np
+
+    from xpsfit.lineshapes import gaussian, gl
+
+    x = np.linspace(-3.0, 3.0, 61)
+    for m in (4.94e-322, 1e-300, 1e-14):
+        assert np.allclose(gl(x, 1.0, 0.0, 1.0, m=m), gaussian(x, 1.0, 0.0, 1.0), rtol=1e-9)
