@@ -7,7 +7,8 @@ Built from the numbers of Feng et al., Adv. Funct. Mater. 2023, 33, 2210744
 - ``ceramic-LCO`` (TiO2-coated): 22.1 % at the surface rising to 33.6 % at 30 nm;
 - ``glassy-ceramic-LCO``: low and flat from surface to bulk.
 
-Every sample has Co 2p, O 1s and C 1s at every etch step, Ti 2p where there is a Ti coating,
+Every sample has Co 2p, O 1s and C 1s at every etch step (the Li-Ti-O oxygen only on coated
+samples), Ti 2p where there is a Ti coating,
 B 1s where there is a borate glass, and S 2p, P 2p, Ge 3d interface spectra at the surface.
 Spectra are drawn from the models of :mod:`xpsfit.demo_specs` with Poisson noise from a fixed
 seed (deeper levels have fewer counts, as after shorter acquisitions), so the demo is
@@ -128,9 +129,25 @@ def _render(spec: FitSpec, be: np.ndarray, areas: Mapping[str, float]) -> np.nda
     return total
 
 
+def _species_per_major(spec: FitSpec, species: str) -> float:
+    """Area of a species (both lines, satellites included) per unit area of its major line."""
+    total = 0.0
+    for comp in spec.components:
+        if spec.species_of(comp.id) != species:
+            continue
+        area = comp.area.link.value if comp.satellite_of and comp.area.link else 1.0
+        total += area * (1.0 + comp.area_ratio.value if isinstance(comp, Doublet) else 1.0)
+    return total
+
+
 def _co2p_areas(sample: str, depth: float, total: float) -> dict[str, float]:
+    """Major-line areas of Co2+ and Co3+ whose species areas split ``total`` at the truth."""
     f = co2_fraction_truth(sample, depth)
-    return {"Co2+": f * total / (1.5 * 1.45), "Co3+": (1.0 - f) * total / (1.5 * 1.1)}
+    spec = DEMO_SPECS["Co 2p"]
+    return {
+        "Co2+": f * total / _species_per_major(spec, "Co2+"),
+        "Co3+": (1.0 - f) * total / _species_per_major(spec, "Co3+"),
+    }
 
 
 def _region_areas(region: str, sample: str, depth: float) -> dict[str, float] | None:
@@ -144,7 +161,7 @@ def _region_areas(region: str, sample: str, depth: float) -> dict[str, float] | 
         surf = 0.25 * math.exp(-depth / 3.0) + 0.05
         return {
             "Co-O": 1.4e4,
-            "Li-Ti-O": 1.2e4 * cover + 800.0,
+            "Li-Ti-O": 1.2e4 * cover + 800.0 if coated else 0.0,
             "O-lattice": 2.6e4,
             "O-surface": 4.0e4 * surf,
         }

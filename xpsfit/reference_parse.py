@@ -98,6 +98,7 @@ def _species(t: Table, level: CoreLevel) -> Species:
         source=t.text("source"),
         fwhm=t.number("fwhm", positive=True),
         splitting=t.number("splitting", positive=True),
+        follows=t.text("follows", required=False) or None,
         satellites=tuple(_satellite(s, level) for s in t.tables("satellites")),
         alternatives=tuple(_alternative(a, level) for a in t.tables("alternatives")),
         notes=t.text("notes", required=False),
@@ -120,6 +121,21 @@ def _species(t: Table, level: CoreLevel) -> Species:
         raise t.fail("duplicate satellite name", "satellites")
     t.check_unknown()
     return sp
+
+
+def _check_follows(t: Table, species: tuple[Species, ...]) -> None:
+    """Each ``follows`` names another species of the level that follows no one itself."""
+    by_id = {s.id: s for s in species}
+    for i, sp in enumerate(species):
+        if sp.follows is None:
+            continue
+        ref = by_id.get(sp.follows)
+        if ref is None or ref.id == sp.id or ref.follows is not None:
+            raise t.fail(
+                f"{sp.follows!r} is not another species of this level that is positioned on "
+                f"its own ({', '.join(s.id for s in species if s.follows is None)})",
+                f"species[{i}].follows",
+            )
 
 
 def _doublet_physics(t: Table) -> _DoubletKeys:
@@ -212,6 +228,7 @@ def _level(t: Table, element: str, orbital: str) -> CoreLevel:
     ids = [s.id for s in species]
     if not ids or len(set(ids)) != len(ids):
         raise t.fail("a level needs at least one species and unique species ids", "species")
+    _check_follows(t, species)
     defaults = t.data.get("default_species", ids)
     t.used.add("default_species")
     if not isinstance(defaults, list) or not defaults or any(d not in ids for d in defaults):

@@ -92,6 +92,11 @@ class Species:
         Typical FWHM, eV (``None``: the level's).
     splitting
         Spin-orbit splitting of this species when it differs from the level's, eV.
+    follows
+        Id of another species of the level that templates place this one relative to (center
+        at the library's chemical shift from it, FWHM in the ratio of their FWHMs), or ``None``
+        for a species positioned on its own. Meant for minor species that are often absent:
+        a zero-area component then has no parameter left to wander.
     satellites, alternatives
         Satellites and alternative published values.
     source, notes
@@ -106,6 +111,7 @@ class Species:
     source: str
     fwhm: float | None = None
     splitting: float | None = None
+    follows: str | None = None
     satellites: tuple[Satellite, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
     notes: str = ""

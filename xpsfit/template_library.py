@@ -3,10 +3,16 @@
 A species becomes one component (a :class:`~xpsfit.spec.Doublet` for a spin-orbit level) whose
 id is the species id, with its center bounded by the library tolerance, its FWHM by the level's
 range, the splitting and area ratio fixed at the library values and the FWHM ratio free where
-the library says not to tie it. Each satellite becomes a component ``<species>_<name>`` that is a
-satellite of the species, with its center linked by offset and its area by ratio (both with the
-library tolerance), so that its area counts toward the species. Levels marked ``tie_fwhm``
-tie the FWHM of every species to the first one.
+the library says not to tie it (one ratio for the level: every species links to the first
+one's). Each satellite becomes a component ``<species>_<name>`` that is a satellite of the
+species, with its center linked by offset and its area by ratio (both with the library
+tolerance), so that its area counts toward the species, and its FWHM fixed at the library value
+(bounded by the library range for a user who frees it). Levels marked ``tie_fwhm`` tie the
+FWHM of every species to the first one. A species that ``follows`` another one of the
+template (minor species that are often absent: Ti3+ beside Ti4+, C=O beside C-C, sulfate beside
+sulfide) has its center linked to it at the library's chemical shift, its FWHM in the ratio of
+their library FWHMs and, for a doublet, the same FWHM ratio: at zero area it has no parameter
+left to wander and the fit stays determined.
 """
 
 from __future__ import annotations
@@ -105,7 +111,7 @@ def _satellite(level: CoreLevel, parent: Peak, sat: Satellite) -> Peak:
             _round(parent.center.value + sat.offset),
             link=Link(parent.id, "offset", sat.offset, sat.offset_tolerance),
         ),
-        "fwhm": Param(sat.fwhm, *sat.fwhm_range),
+        "fwhm": Param(sat.fwhm, *sat.fwhm_range, vary=False),
         "area": Param(
             parent.area.value * sat.area_ratio,
             link=Link(parent.id, "ratio", sat.area_ratio, sat.area_ratio_tolerance),
@@ -127,11 +133,45 @@ def _satellite(level: CoreLevel, parent: Peak, sat: Satellite) -> Peak:
     )
 
 
+def _tied_to_first(level: CoreLevel, comp: Peak, first: str) -> Peak:
+    """Tie what the level shares to the first species: FWHM (``tie_fwhm``) and FWHM ratio.
+
+    The 2p1/2 / 2p3/2 broadening of a 3d metal (Coster-Kronig) is a property of the level, so
+    one free FWHM ratio serves every species: a weak species (a few % Co2+) cannot push its
+    own ratio to a bound on noise.
+    """
+    out = comp
+    if level.tie_fwhm:
+        out = replace(out, fwhm=Param(comp.fwhm.value, link=Link(first, "equal")))
+    if isinstance(out, Doublet) and out.fwhm_ratio.is_free:
+        ratio = out.fwhm_ratio
+        out = replace(out, fwhm_ratio=Param(ratio.value, ratio.min, ratio.max, link=Link(first)))
+    return out
+
+
+def _follower(level: CoreLevel, comp: Peak, ref: Peak) -> Peak:
+    """A species placed relative to ``ref``: fixed chemical shift (eV) and FWHM ratio.
+
+    Nothing of it is free but its area, so when it is absent from a spectrum (area 0) no
+    parameter is left undetermined; it moves and broadens with its reference.
+    """
+    center = Param(
+        comp.center.value,
+        link=Link(ref.id, "offset", _round(comp.center.value - ref.center.value)),
+    )
+    fwhm = Param(comp.fwhm.value, link=Link(ref.id, "ratio", comp.fwhm.value / ref.fwhm.value))
+    out = replace(comp, center=center, fwhm=fwhm)
+    if isinstance(out, Doublet) and isinstance(ref, Doublet) and level.is_doublet:
+        ratio = ref.fwhm_ratio
+        out = replace(out, fwhm_ratio=Param(ratio.value, ratio.min, ratio.max, link=Link(ref.id)))
+    return out
+
+
 def default_fractions(species_ids: Sequence[str]) -> tuple[FractionDef, ...]:
     """One fraction per species over the sum of all (none for a single species).
 
-    For ``["Co3+", "Co2+"]``: ``Co3+ / (Co3+ + Co2+)`` and ``Co2+ / (Co3+ + Co2+)``, named
-    ``"Co3+ fraction"`` and ``"Co2+ fraction"``.
+    For ``["Co2+", "Co3+"]``: ``Co2+ / (Co2+ + Co3+)`` and ``Co3+ / (Co2+ + Co3+)``, named
+    ``"Co2+ fraction"`` and ``"Co3+ fraction"`` (the first is what a profile view shows first).
     """
     if len(species_ids) < 2:
         return ()
@@ -185,12 +225,15 @@ def template_from_library(
             f"no species of {level.region} ({', '.join(ids)}) has the alternative {alternative!r}",
             key="alternative",
         )
+    mains = {sid: _main(level, level.get(sid), alternative) for sid in ids}
     components: list[Peak] = []
     for sid in ids:
         sp = level.get(sid)
-        main = _main(level, sp, alternative)
-        if level.tie_fwhm and sid != ids[0]:
-            main = replace(main, fwhm=Param(main.fwhm.value, link=Link(ids[0], "equal")))
+        main = mains[sid]
+        if sp.follows in mains:
+            main = _follower(level, main, mains[sp.follows])
+        elif sid != ids[0]:
+            main = _tied_to_first(level, main, ids[0])
         components.append(main)
         components.extend(_satellite(level, main, sat) for sat in sp.satellites)
     spec = FitSpec(
@@ -207,8 +250,8 @@ def template_from_library(
 def default_template(region: str, *, library: Library | None = None) -> FitSpec:
     """The default fit specification of a region: the level's default species.
 
-    The Co 2p one holds the Co3+ and Co2+ doublets with their shake-up satellites on an active
-    Shirley background and reports ``Co2+ / (Co3+ + Co2+)``.
+    The Co 2p one holds the Co2+ and Co3+ doublets with their shake-up satellites on an active
+    Shirley background and reports ``Co2+ / (Co2+ + Co3+)`` first (the study's figure).
 
     Raises
     ------

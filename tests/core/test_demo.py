@@ -20,8 +20,12 @@ from xpsfit.demo import (
     demo_spectra,
     write_demo,
 )
+from xpsfit.demo_specs import DEMO_SPECS
+from xpsfit.fitting import Fitter
 from xpsfit.io import read
-from xpsfit.templates import load_template
+from xpsfit.reference import load_library
+from xpsfit.spec import Doublet, param_name
+from xpsfit.templates import apply_template, default_template, load_template
 
 
 def test_truth_follows_the_study() -> None:
@@ -77,6 +81,66 @@ def test_vamas_round_trip_and_files(tmp_path: Path) -> None:
     assert "ceramic-LCO\t30.0\t" in readme
     template = load_template(tmp_path / "a" / "templates" / "Co2p.json")
     assert template.spec.fractions[0].expression == "Co2+ / (Co2+ + Co3+)"
+
+
+def test_demo_physics_agrees_with_the_library() -> None:
+    """Every demo line is a library species within its tolerance, with the library's doublet
+    physics (splitting of the species, FWHM ratio in range) and satellites within tolerance."""
+    library = load_library(include_user=False)
+    for region, spec in DEMO_SPECS.items():
+        level = library.level(region)
+        assert spec.window == level.window, region
+        for comp in spec.components:
+            if comp.satellite_of is not None:
+                parent = level.get(comp.satellite_of)
+                (sat,) = parent.satellites
+                link = comp.center.link
+                assert link is not None
+                assert abs(link.value - sat.offset) <= sat.offset_tolerance, comp.id
+                assert comp.area.link is not None
+                assert abs(comp.area.link.value - sat.area_ratio) <= sat.area_ratio_tolerance
+                assert sat.fwhm_range[0] <= comp.fwhm.value <= sat.fwhm_range[1], comp.id
+                continue
+            ids = level.species_ids()
+            sp = level.get(comp.id if comp.id in ids else {"GeOx": "GeO2"}.get(comp.id, comp.id))
+            assert abs(comp.center.value - sp.binding_energy) <= sp.tolerance, comp.id
+            assert level.fwhm_range[0] <= comp.fwhm.value <= level.fwhm_range[1], comp.id
+            if isinstance(comp, Doublet):
+                assert comp.splitting.value == pytest.approx(level.splitting_of(sp)), comp.id
+                assert comp.area_ratio.value == pytest.approx(level.area_ratio), comp.id
+                lo, hi = level.fwhm_ratio_range
+                assert lo <= comp.fwhm_ratio.value <= hi, comp.id
+    co2 = DEMO_SPECS["Co 2p"].component("Co2+")
+    assert isinstance(co2, Doublet)
+    # the study's 2p3/2 positions, physical Co2+ splitting (not the study's 14.5 eV)
+    assert (co2.center.value, co2.splitting.value) == (781.9, 15.7)
+
+
+def test_default_templates_fit_the_demo() -> None:
+    """The app's default fits: every spectrum converges, or sits at a bound only on the zero
+    area of a species it lacks; the Co2+ fraction is within 2 points of the truth."""
+    fitter = Fitter()
+    absent = {
+        "C 1s": {"CO", "COO"},
+        "Ti 2p": {"Ti3+"},
+        "S 2p": {"SO3", "SO4"},
+        "O 1s": {"Li-Ti-O"},
+    }
+    for s in demo_spectra():
+        result = fitter.fit(s, apply_template(default_template(s.region), s))
+        assert result.status in ("converged", "at_bound"), (s.label, result.message)
+        hits = {n: p.at_bound for n, p in result.params.items() if p.at_bound}
+        lacking = {param_name(c, "area"): c for c in absent.get(s.region, set())}
+        assert set(hits) <= set(lacking), (s.label, hits)
+        for name, side in hits.items():
+            assert side == "min", (s.label, name)
+            assert result.species_areas[lacking[name]].value == pytest.approx(0.0, abs=1e-6)
+        free = [p for n, p in result.params.items() if p.vary and n not in hits]
+        assert all(p.stderr is not None for p in free), s.label
+        if s.region == "Co 2p":
+            truth = co2_fraction_truth(s.sample, DEMO_DEPTHS_NM[s.etch_level or 0])
+            value = result.fractions["Co2+ fraction"].value
+            assert abs(value - truth) <= 0.02, (s.label, value, truth)
 
 
 def _parser() -> argparse.ArgumentParser:

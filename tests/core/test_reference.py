@@ -104,6 +104,7 @@ def test_doublet_area_ratios_follow_the_orbital(shipped: Library) -> None:
 def test_study_species_and_values(shipped: Library) -> None:
     co = shipped.level("Co 2p")
     assert co.species_ids()[:2] == ["Co3+", "Co2+"]
+    assert co.default_species == ("Co2+", "Co3+")  # the study's fraction comes first
     assert co.get("Co3+").binding_energy == 779.3
     assert co.get("Co2+").binding_energy == 781.9
     assert co.get("Co3+").satellites
@@ -199,6 +200,43 @@ def test_duplicate_species_and_bad_toml_fail(tmp_path: Path) -> None:
         read_element_file(_write(tmp_path, dup))
     with pytest.raises(SpecError, match="not valid TOML"):
         read_element_file(_write(tmp_path, "element = [", "Bad.toml"))
+
+
+def _second_species(follows: str) -> str:
+    second = MINIMAL[MINIMAL.index("[[levels.2p.species]]") :]
+    second = second.replace('id = "X1"', 'id = "X2"').replace("105.0", "107.0")
+    return second.replace("tolerance = 0.5", f"tolerance = 0.5\nfollows = {follows!r}")
+
+
+def test_follows_names_a_self_positioned_species_of_the_level(tmp_path: Path) -> None:
+    (level,) = read_element_file(_write(tmp_path, MINIMAL + _second_species("X1")))
+    assert level.get("X2").follows == "X1"
+    assert level.get("X1").follows is None
+    for bad in ("X9", "X2"):
+        with pytest.raises(SpecError, match="positioned on its own") as info:
+            read_element_file(_write(tmp_path, MINIMAL + _second_species(bad)))
+        assert info.value.key == "levels.2p.species[1].follows"
+    chain = MINIMAL.replace("tolerance = 0.5", 'tolerance = 0.5\nfollows = "X2"', 1)
+    with pytest.raises(SpecError, match="positioned on its own"):
+        read_element_file(_write(tmp_path, chain + _second_species("X1")))
+
+
+def test_minor_species_follow_a_main_one(shipped: Library) -> None:
+    follows = {
+        (lvl.region, sp.id): sp.follows
+        for lvl in shipped.levels.values()
+        for sp in lvl.species
+        if sp.follows
+    }
+    assert follows == {
+        ("C 1s", "C-O"): "C-C",
+        ("C 1s", "CO"): "C-C",
+        ("C 1s", "COO"): "C-C",
+        ("O 1s", "Li-Ti-O"): "Co-O",
+        ("Ti 2p", "Ti3+"): "Ti4+",
+        ("S 2p", "SO3"): "PS4",
+        ("S 2p", "SO4"): "PS4",
+    }
 
 
 def test_satellite_checks(tmp_path: Path) -> None:

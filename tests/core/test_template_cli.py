@@ -94,7 +94,7 @@ def test_template_list_shows_defaults_and_saved(
     capsys.readouterr()
     assert run("template", "list") == 0
     text = capsys.readouterr().out
-    assert "Co 2p    Co3+, Co2+  [active_shirley]" in text
+    assert "Co 2p    Co2+, Co3+  [active_shirley]" in text
     assert "mine.json: my O 1s [O 1s]" in text
     assert "broken.json: INVALID" in text
 

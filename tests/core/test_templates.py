@@ -40,29 +40,61 @@ def test_default_co2p_template(library: Library) -> None:
     spec = default_template("Co 2p", library=library)
     assert spec.region == "Co 2p"
     assert spec.background.kind == "active_shirley"
-    assert spec.ids() == ["Co3+", "Co3+_sat", "Co2+", "Co2+_sat"]
-    assert spec.species() == ["Co3+", "Co2+"]
-    co3, sat = spec.component("Co3+"), spec.component("Co3+_sat")
+    assert spec.ids() == ["Co2+", "Co2+_sat", "Co3+", "Co3+_sat"]
+    assert spec.species() == ["Co2+", "Co3+"]
+    co2, co3, sat = (spec.component(c) for c in ("Co2+", "Co3+", "Co3+_sat"))
+    assert isinstance(co2, Doublet)
     assert isinstance(co3, Doublet)
     assert isinstance(sat, Doublet)
     assert co3.major_label == "2p3/2"
     assert co3.splitting.value == 15.1
     assert not co3.splitting.vary
     assert co3.area_ratio.value == 0.5
-    assert co3.fwhm_ratio.is_free
-    assert co3.fwhm_ratio.min == 1.0
-    assert co3.center.min == pytest.approx(778.6)
-    assert co3.center.max == pytest.approx(780.0)
+    # one Coster-Kronig FWHM ratio for the level, free within the library range
+    assert co2.fwhm_ratio.is_free
+    assert (co2.fwhm_ratio.min, co2.fwhm_ratio.max) == (1.0, 1.4)
+    assert co3.fwhm_ratio.link == Link("Co2+", "equal")
+    assert co3.center.min == pytest.approx(778.5)
+    assert co3.center.max == pytest.approx(780.1)
+    assert co2.center.min == pytest.approx(780.9)  # clear of Co3+, covers real Co2+ spread
+    assert co3.center.is_free
+    assert co3.fwhm.is_free
     assert sat.satellite_of == "Co3+"
     assert spec.species_of("Co3+_sat") == "Co3+"
     assert sat.center.link == Link("Co3+", "offset", 10.3, 0.8)
     assert sat.area.link == Link("Co3+", "ratio", 0.1, 0.06)
     assert sat.splitting.link == Link("Co3+", "equal")
-    assert spec.component("Co2+").splitting.value == 15.7
-    assert ("Co2+ fraction", "Co2+ / (Co3+ + Co2+)") in [
-        (f.name, f.expression) for f in spec.fractions
+    assert not sat.fwhm.vary
+    assert (sat.fwhm.value, sat.fwhm.min, sat.fwhm.max) == (3.0, 1.5, 5.0)
+    assert co2.splitting.value == 15.7
+    # the study's figure first: the GUI's depth-profile view shows the first fraction
+    assert [(f.name, f.expression) for f in spec.fractions] == [
+        ("Co2+ fraction", "Co2+ / (Co2+ + Co3+)"),
+        ("Co3+ fraction", "Co3+ / (Co2+ + Co3+)"),
     ]
     assert spec_warnings(spec, library) == []
+
+
+def test_minor_species_follow_their_main_species(library: Library) -> None:
+    ti = default_template("Ti 2p", library=library)
+    ti4, ti3 = ti.component("Ti4+"), ti.component("Ti3+")
+    assert isinstance(ti4, Doublet)
+    assert isinstance(ti3, Doublet)
+    assert ti4.center.is_free
+    assert ti4.fwhm.is_free
+    assert ti4.fwhm_ratio.is_free
+    assert ti3.center.link == Link("Ti4+", "offset", -1.5)
+    assert ti3.fwhm.link == Link("Ti4+", "ratio", 1.0)
+    assert ti3.fwhm_ratio.link == Link("Ti4+", "equal")
+    assert [n for n, p in ti3.params().items() if p.is_free] == ["area"]
+    c1s = default_template("C 1s", library=library)
+    shifts = {c.id: c.center.link.value for c in c1s.components if c.center.link}
+    assert shifts == {"C-O": 1.5, "CO": 3.0, "COO": 4.0}
+    assert c1s.component("CO3").center.is_free  # carbonate positions itself
+    # without its main species a follower positions itself
+    alone = template_from_library("Ti 2p", ["Ti3+"], library=library).component("Ti3+")
+    assert alone.center.is_free
+    assert alone.fwhm.is_free
 
 
 def test_every_default_template_is_valid_and_round_trips(library: Library, tmp_path: Path) -> None:
@@ -134,21 +166,21 @@ def _tpl_dict(library: Library) -> dict[str, Any]:
 
 def _cycle(d: dict[str, Any]) -> None:
     comps = d["spec"]["components"]
-    comps[0]["fwhm"]["link"] = {"ref": "Co2+", "kind": "equal"}
-    comps[2]["fwhm"]["link"] = {"ref": "Co3+", "kind": "equal"}
+    comps[0]["fwhm"]["link"] = {"ref": "Co3+", "kind": "equal"}
+    comps[2]["fwhm"]["link"] = {"ref": "Co2+", "kind": "equal"}
 
 
 @pytest.mark.parametrize(
     ("mutate", "key", "match"),
     [
         (lambda d: d.pop("name"), "name", "missing required key"),
-        (lambda d: d["spec"]["components"][0].pop("center"), "components.Co3+.center", "missing"),
-        (lambda d: d["spec"]["components"][0]["area"].update(value="1"), "components.Co3+.area.value", "number"),
+        (lambda d: d["spec"]["components"][0].pop("center"), "components.Co2+.center", "missing"),
+        (lambda d: d["spec"]["components"][0]["area"].update(value="1"), "components.Co2+.area.value", "number"),
         (lambda d: d["spec"]["fractions"][0].update(expression="Co4+ / (Co3+ + Co2+)"), "fractions[0].expression", "unknown species 'Co4\\+'"),
-        (_cycle, "components.Co3+.fwhm", "constraint cycle"),
-        (lambda d: d["spec"]["components"][1].update(satellite_of="Co9+"), "components.Co3+_sat.satellite_of", "unknown component"),
-        (lambda d: d["spec"]["components"][1]["center"]["link"].update(ref="Co9+"), "components.Co3+_sat.center", "unknown component"),
-        (lambda d: d["spec"]["components"][0].update(lineshape="gauss"), "components.Co3+.lineshape", "unknown line shape"),
+        (_cycle, "components.Co2+.fwhm", "constraint cycle"),
+        (lambda d: d["spec"]["components"][1].update(satellite_of="Co9+"), "components.Co2+_sat.satellite_of", "unknown component"),
+        (lambda d: d["spec"]["components"][1]["center"]["link"].update(ref="Co9+"), "components.Co2+_sat.center", "unknown component"),
+        (lambda d: d["spec"]["components"][0].update(lineshape="gauss"), "components.Co2+.lineshape", "unknown line shape"),
         (lambda d: d.update(schema_version=TEMPLATE_SCHEMA_VERSION + 1), "schema_version", "newer xpsfit"),
         (lambda d: d.update(format="casa"), "format", "not an xpsfit template"),
         (lambda d: d.update(extra=1), "extra", "unknown key"),
@@ -218,7 +250,7 @@ def test_apply_follows_the_charge_correction(library: Library) -> None:
     assert applied.window == pytest.approx((spec.window[0] + delta, spec.window[1] + delta))
     co3 = applied.component("Co3+")
     assert co3.center.value == pytest.approx(779.3 + delta)
-    assert co3.center.max == pytest.approx(780.0 + delta)
+    assert co3.center.max == pytest.approx(780.1 + delta)
     assert applied.component("Co3+_sat").center.link == Link("Co3+", "offset", 10.3, 0.8)
     library_frame = apply_template(spec, _spectrum(spec, shift=0.8))
     assert library_frame.component("Co3+").center == spec.component("Co3+").center
