@@ -1,16 +1,22 @@
 """Exports from the GUI: every depth-profile table and plot through :mod:`xpsfit.export` and
-:mod:`xpsfit.plots`, the current fit's curves, and the spectrum view as an image."""
+:mod:`xpsfit.plots`, the current fit's curves, the spectra with their fits as VAMAS for
+CasaXPS (:mod:`xpsfit.io.vamas_write`), and the spectrum view as an image."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyqtgraph.exporters as pg_exporters
 
 from xpsfit import export
-from xpsfit.errors import XpsfitError
+from xpsfit.errors import SpecError, XpsfitError
+from xpsfit.io.vamas_write import format_vamas, write_vamas
 from xpsfit.plots import plot_fraction_vs_depth, plot_intensity_map, plot_stacked_spectra
 from xpsfit.quantify import atomic_rows, fraction_rows
+from xpsfit.spec import FitSpec
+from xpsfit.spectrum import Spectrum
 from xpsfit_ui.document import Document
 from xpsfit_ui.profile_data import profile_results
 
@@ -72,6 +78,92 @@ def export_table(doc: Document, key: str, path: str | Path) -> Path:
         return export.write_workbook(p, sheets, export.curve_tables(results))
     table = _current_curves(doc) if key == "curves" else _table(doc, key)
     return export.write_csv(p, table, delimiter="\t" if p.suffix.lower() == ".tsv" else ",")
+
+
+@dataclass(frozen=True)
+class VamasExport:
+    """What :func:`export_vamas` wrote.
+
+    Parameters
+    ----------
+    path
+        The VAMAS file.
+    spectra
+        Number of spectra (blocks) written.
+    fits
+        Number of those written with their fit.
+    skipped
+        ``"<spectrum label>: <reason>"`` for each fit CasaXPS cannot express (its spectrum is
+        written without the fit).
+    """
+
+    path: Path
+    spectra: int
+    fits: int
+    skipped: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.spectra} spectra, {self.fits} with their fit)"
+
+
+def vamas_scope(doc: Document, sids: Sequence[str]) -> list[str]:
+    """Ids of every spectrum of the samples holding ``sids`` (all spectra when empty), in
+    document order."""
+    if not sids:
+        return doc.ids()
+    samples = {doc.spectrum(sid).sample for sid in sids}
+    return [sid for sid in doc.ids() if doc.spectrum(sid).sample in samples]
+
+
+def _casa_problem(spectrum: Spectrum, spec: FitSpec) -> str | None:
+    """Why CasaXPS cannot hold this fit, or ``None`` when it can."""
+    try:
+        format_vamas([spectrum], fits={0: spec})
+    except SpecError as exc:
+        return str(exc)
+    return None
+
+
+def export_vamas(doc: Document, path: str | Path, sids: Sequence[str] = ()) -> VamasExport:
+    """Write spectra and their fits to a VAMAS file CasaXPS opens (atomically).
+
+    Parameters
+    ----------
+    doc
+        The document.
+    path
+        Destination ``.vms`` file.
+    sids
+        Selected spectra: every spectrum of their samples is written (all spectra when
+        empty). A spectrum with a stored fit carries that fit's specification
+        (``FitResult.spec``: fitted values, binding energies in eV) as CasaXPS regions and
+        components; fits CasaXPS cannot express are left out and listed in ``skipped``.
+
+    Raises
+    ------
+    XpsfitError
+        Nothing to write.
+    """
+    chosen = vamas_scope(doc, sids)
+    if not chosen:
+        raise XpsfitError("no spectra to export")
+    spectra = [doc.spectrum(sid) for sid in chosen]
+    fits: dict[int, FitSpec] = {}
+    for i, sid in enumerate(chosen):
+        res = doc.result(sid)
+        if res is not None:
+            fits[i] = res.spec
+    skipped: list[str] = []
+    try:
+        write_vamas(path, spectra, fits=fits)
+    except SpecError:
+        for i in list(fits):
+            problem = _casa_problem(spectra[i], fits[i])
+            if problem is not None:
+                skipped.append(f"{spectra[i].label}: {problem}")
+                del fits[i]
+        write_vamas(path, spectra, fits=fits)
+    return VamasExport(Path(path), len(spectra), len(fits), tuple(skipped))
 
 
 def export_profile_plots(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -53,10 +53,27 @@ def _profile_jobs(
     return jobs
 
 
-def _match(doc: Document, results: Sequence[ProfileResult]) -> dict[str, FitResult]:
-    """Map every usable fit of a profile back to the document's spectrum id."""
+def profile_scope(doc: Document, sids: Sequence[str]) -> list[str]:
+    """What "fit profile" fits for a selection: every level of each (sample, region) among
+    ``sids`` (selecting one spectrum selects its whole depth series); every spectrum when
+    nothing is selected."""
+    if not sids:
+        return doc.ids()
+    series = {(doc.spectrum(sid).sample, doc.spectrum(sid).region) for sid in sids}
+    return [
+        sid for sid in doc.ids() if (doc.spectrum(sid).sample, doc.spectrum(sid).region) in series
+    ]
+
+
+def _match(
+    doc: Document, results: Sequence[ProfileResult], sids: Collection[str]
+) -> dict[str, FitResult]:
+    """Map every usable fit of a profile back to the id of the document spectrum it fitted
+    (among ``sids``, the spectra of the job, when still in the document)."""
     index: dict[tuple[str, str, int | None], str] = {}
     for sid in doc.ids():
+        if sid not in sids:
+            continue
         sp = doc.spectrum(sid)
         index.setdefault((sp.sample, sp.region, sp.etch_level), sid)
     out: dict[str, FitResult] = {}
@@ -66,6 +83,11 @@ def _match(doc: Document, results: Sequence[ProfileResult]) -> dict[str, FitResu
             if sid is not None and f.result is not None:
                 out[sid] = f.result
     return out
+
+
+def _stored_text(name: str, stored: int, stale: int) -> str:
+    text = f"{name}: stored {stored} result{'s' if stored != 1 else ''}"
+    return text + (f" ({stale} stale: edited while fitting)" if stale else "")
 
 
 class FitController(QObject):
@@ -79,11 +101,15 @@ class FitController(QObject):
         A log line and its logging level.
     batch_finished()
         A batch stored its results (the window autosaves).
+    status(str)
+        One line on the state of the latest batch, for the status bar ("... cancelled:
+        nothing stored", "... stored 9 results").
     """
 
     progress = Signal(int, int)
     message = Signal(str, int)
     batch_finished = Signal()
+    status = Signal(str)
 
     def __init__(self, doc: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,10 +131,14 @@ class FitController(QObject):
         task.signals.failed.connect(
             lambda m: self.message.emit(f"{name}: {m}", logging.ERROR), queued
         )
-        task.signals.cancelled.connect(
-            lambda: self.message.emit(f"{name}: cancelled", logging.WARNING), queued
-        )
+        task.signals.failed.connect(lambda m: self.status.emit(f"{name} failed: {m}"), queued)
+        task.signals.cancelled.connect(lambda: self._cancelled(name), queued)
+        self.status.emit(f"{name} running...")
         return self.runner.start(task)
+
+    def _cancelled(self, name: str) -> None:
+        self.message.emit(f"{name}: cancelled, nothing stored", logging.WARNING)
+        self.status.emit(f"{name} cancelled: nothing stored")
 
     def fit_spectra(self, sids: Sequence[str], monte_carlo: int = 0) -> Task:
         """Fit each spectrum with its own specification (no seeding between them)."""
@@ -132,8 +162,13 @@ class FitController(QObject):
         self, sids: Sequence[str], seed: SeedMode = "previous", monte_carlo: int = 0
     ) -> Task:
         """Fit the depth profiles of the samples among ``sids`` (process pool, all cores);
-        each region's template is the model of its shallowest spectrum that has components."""
+        each region's template is the model of its shallowest spectrum that has components.
+
+        ``monte_carlo`` replicas per spectrum (0: none) give Monte Carlo errors. A spectrum
+        whose spec is edited while the job runs keeps the edit; its result is stored as stale.
+        """
         jobs = _profile_jobs(self.doc, sids)
+        started = {sid: self.doc.spec(sid) for sid in sids}
         profiles = [p for p, _ in jobs]
         templates: dict[str, FitSpec] = {}
         for _, tmpl in jobs:
@@ -152,7 +187,7 @@ class FitController(QObject):
                 cancel=cancel.is_set,
             )
 
-        return self._start(work, "Profile fit", self._store_profiles)
+        return self._start(work, "Profile fit", lambda found: self._store_profiles(found, started))
 
     def _store(self, fitted: Mapping[str, Fitted]) -> None:
         if not fitted:
@@ -165,17 +200,29 @@ class FitController(QObject):
             self.message.emit(f"{label}: {res.status}, reduced chi-square {res.redchi:.3g}", level)
         text = "Fit" if len(results) == 1 else f"Fit {len(results)} spectra"
         self.doc.undo_stack.push(FitResultsCommand(self.doc, results, text, edited))
+        self.status.emit(_stored_text("Fit", len(results), len(edited)))
         self.batch_finished.emit()
 
-    def _store_profiles(self, profiles: list[ProfileResult]) -> None:
+    def _store_profiles(
+        self, profiles: list[ProfileResult], started: Mapping[str, FitSpec]
+    ) -> None:
+        """Store a profile job's results; spectra whose spec changed since ``started`` keep
+        the edit and get their result as stale (as for single fits)."""
         self.last_profiles = profiles
         for pr in profiles:
             for f in pr.failures():
                 why = f.issue.message if f.issue else f.status
                 self.message.emit(f"{pr.sample} {f.region} level {f.level}: {why}", logging.WARNING)
-        results = _match(self.doc, profiles)
-        if results:
-            self.doc.undo_stack.push(
-                FitResultsCommand(self.doc, results, f"Fit profile ({len(results)} spectra)")
+        results = _match(self.doc, profiles, started)
+        edited = {sid for sid in results if self.doc.spec(sid) != started[sid]}
+        if edited:
+            self.message.emit(
+                f"{len(edited)} spectra were edited during the profile fit: the edits are kept, "
+                "their results are stale",
+                logging.WARNING,
             )
+        if results:
+            text = f"Fit profile ({len(results)} spectra)"
+            self.doc.undo_stack.push(FitResultsCommand(self.doc, results, text, edited))
+        self.status.emit(_stored_text("Profile fit", len(results), len(edited)))
         self.batch_finished.emit()

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.doc.path_changed.connect(self._update_title)
         self.fits.message.connect(lambda text, level: self.log_panel.add(text, level))
         self.fits.progress.connect(self._on_progress)
+        self.fits.status.connect(self.statusBar().showMessage)
         self.fits.runner.busy_changed.connect(self._on_busy)
         self.fits.batch_finished.connect(self.persistence.force_autosave)
         self._update_title()

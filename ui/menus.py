@@ -14,7 +14,14 @@ from xpsfit.project import PROJECT_SUFFIX
 from xpsfit_ui.dialogs.library_browser import LibraryBrowser
 from xpsfit_ui.dialogs.templates_dialog import TemplateManager
 from xpsfit_ui.dialogs.tools import ChargeCorrectionDialog, SputterRateDialog
-from xpsfit_ui.exports import TABLES, export_profile_plots, export_table, export_view_image
+from xpsfit_ui.exports import (
+    TABLES,
+    export_profile_plots,
+    export_table,
+    export_vamas,
+    export_view_image,
+)
+from xpsfit_ui.fit_controller import profile_scope
 
 if TYPE_CHECKING:
     from xpsfit_ui.main_window import MainWindow
@@ -67,6 +74,28 @@ def _export_plots(win: MainWindow) -> None:
         _guard(win, "Export plots", lambda: export_profile_plots(win.doc, region, fraction, folder))
 
 
+def export_vamas_to(win: MainWindow, path: str | Path) -> None:
+    """File > Export > VAMAS for CasaXPS, once the file name is known: the samples of the
+    spectra selected in the data tree (every sample when none), each fitted spectrum with
+    its fit; fits CasaXPS cannot hold are reported in the log panel."""
+    try:
+        done = export_vamas(win.doc, path, win.tree.selected_ids())
+    except (XpsfitError, OSError) as exc:
+        win.log_panel.add(f"Export VAMAS failed: {exc}", logging.ERROR)
+        return
+    for why in done.skipped:
+        win.log_panel.add(f"Export VAMAS: fit left out, {why}", logging.WARNING)
+    win.log_panel.add(f"Export VAMAS: wrote {done}")
+
+
+def _export_vamas(win: MainWindow) -> None:
+    name, _ = QFileDialog.getSaveFileName(
+        win, "Export VAMAS for CasaXPS", "spectra.vms", "VAMAS (*.vms)"
+    )
+    if name:
+        export_vamas_to(win, name)
+
+
 def _export_image(win: MainWindow) -> None:
     name, _ = QFileDialog.getSaveFileName(
         win, "Export view", "spectrum.png", "PNG (*.png);;SVG (*.svg)"
@@ -95,6 +124,9 @@ def _file_menu(win: MainWindow, actions: dict[str, QAction]) -> None:
         actions[f"export_{key}"] = _act(
             win, export, f"{text}...", lambda _=False, k=key: _export_table(win, k)
         )
+    actions["export_vamas"] = _act(
+        win, export, "VAMAS for CasaXPS (spectra with their fits)...", lambda: _export_vamas(win)
+    )
     export.addSeparator()
     actions["export_plots"] = _act(
         win, export, "Depth-profile plots (PNG, SVG)...", lambda: _export_plots(win)
@@ -119,7 +151,10 @@ def _fit_menu(win: MainWindow, actions: dict[str, QAction]) -> None:
                             ("template", "Fit profile from the &template at every level", None),
                             ("global", "Fit profile &globally (shared shapes, per-level areas)", None)):  # fmt: skip
         actions[f"profile_{seed}"] = _act(win, m, text, lambda _=False, s=seed: win.fits.fit_profiles(
-            win.tree.selected_ids() or win.doc.ids(), seed=s), key)  # fmt: skip
+            profile_scope(win.doc, win.tree.selected_ids()), seed=s), key)  # fmt: skip
+    actions["profile_mc"] = _act(win, m, "Fit profile with Monte Carlo &errors (100 replicas)",
+                                 lambda: win.fits.fit_profiles(profile_scope(win.doc, win.tree.selected_ids()),
+                                                               monte_carlo=100))  # fmt: skip
     m.addSeparator()
     actions["cancel"] = _act(win, m, "&Cancel running fits", win.fits.runner.cancel_all, "Esc")
 

@@ -1,26 +1,23 @@
-"""Fast evaluation of a fit specification for drawing, without fitting.
-
-The spectrum view redraws the model on every mouse move of a drag, so this builds the model
-with :func:`xpsfit.models.build` (links and expressions resolved by the core), evaluates each
-line once with :func:`xpsfit.lineshapes.evaluate` at the start values on the data grid, and adds
-the background of :func:`xpsfit_ui.background_preview.preview_background`. No Qt here.
+"""What the spectrum view draws: the last fit's curves while they are current, otherwise the
+model of the specification being edited, evaluated live by :mod:`xpsfit.preview_model` (lines
+and background at the spec's values: a static Shirley/linear/Tougaard background from the
+data, an active Shirley following the current lines). No physics and no Qt here.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from xpsfit import lineshapes
 from xpsfit.errors import XpsfitError
-from xpsfit.models import Model, build
+from xpsfit.model_cache import ModelCache
+from xpsfit.preview_model import ModelCurves, evaluate_spec, spec_window
 from xpsfit.result import FitResult
 from xpsfit.spec import FitSpec, Param
 from xpsfit.spectrum import Spectrum
-from xpsfit_ui.background_preview import preview_background
 
 FloatArray = NDArray[np.float64]
 
@@ -39,7 +36,11 @@ class PreviewLine:
 
 @dataclass(frozen=True)
 class Preview:
-    """The model on the data grid (window applied), ready to draw."""
+    """The model on the data grid (window applied), ready to draw.
+
+    ``source`` is ``"fit"`` when the curves are the stored fit of exactly this specification,
+    ``"model"`` when they are the specification evaluated live.
+    """
 
     binding_energy: FloatArray
     data: FloatArray
@@ -47,37 +48,46 @@ class Preview:
     lines: tuple[PreviewLine, ...]
     envelope: FloatArray
     residual: FloatArray
-
-
-def _lines(x: FloatArray, model: Model) -> list[PreviewLine]:
-    """Every line of the built model at its start values (links and expressions resolved by
-    the core), evaluated on ``x``."""
-    vals = model.values(model.start())
-    out = []
-    for ld in model.lines:
-        fwhm = vals[ld.fwhm]
-        if not (math.isfinite(fwhm) and fwhm > 0):
-            continue
-        shape = {key: vals[name] for key, name in ld.shape}
-        center, area = vals[ld.center], vals[ld.area]
-        curve = lineshapes.evaluate(ld.lineshape, x, area, center, fwhm, **shape)
-        top = lineshapes.evaluate(ld.lineshape, np.array([center]), area, center, fwhm, **shape)
-        out.append(PreviewLine(ld.component, ld.role, ld.species, center, float(top[0]), curve))
-    return out
+    source: Literal["fit", "model"] = "model"
 
 
 def windowed(spectrum: Spectrum, spec: FitSpec) -> Spectrum:
-    """The spectrum cropped to the specification's window (whole spectrum when ``None``)."""
-    if spec.window is None:
-        return spectrum
+    """The spectrum cropped to the specification's window (whole spectrum when it cannot be)."""
     try:
-        return spectrum.crop(*spec.window)
+        return spec_window(spectrum, spec)
     except XpsfitError:
         return spectrum
 
 
-def preview(spectrum: Spectrum, spec: FitSpec, result: FitResult | None = None) -> Preview:
-    """Evaluate ``spec`` on ``spectrum`` for drawing.
+def _from_fit(sp: Spectrum, result: FitResult) -> Preview:
+    lines = tuple(
+        PreviewLine(ln.component, ln.role, ln.species, ln.center.value, ln.height.value, ln.curve)
+        for ln in result.lines
+    )
+    env = result.envelope
+    return Preview(sp.binding_energy, sp.intensity, result.background, lines, env,
+                   sp.intensity - env, "fit")  # fmt: skip
+
+
+def _curves(sp: Spectrum, spec: FitSpec, cache: ModelCache | None) -> ModelCurves | None:
+    """The live model; a spec being edited may not build yet: then its background alone
+    (without components), or nothing."""
+    bare = replace(spec, components=(), fractions=())
+    for candidate in (spec, bare):
+        try:
+            return evaluate_spec(replace(candidate, window=None), sp, cache)
+        except XpsfitError:
+            continue
+    return None
+
+
+def preview(
+    spectrum: Spectrum,
+    spec: FitSpec,
+    result: FitResult | None = None,
+    cache: ModelCache | None = None,
+) -> Preview:
+    """The curves to draw for ``spec`` on ``spectrum``.
 
     Parameters
     ----------
@@ -86,7 +96,10 @@ def preview(spectrum: Spectrum, spec: FitSpec, result: FitResult | None = None) 
     spec
         The specification at its current values.
     result
-        The last fit, whose background is reused when its grid matches the window.
+        The last fit of this spectrum: drawn as it is while ``result.spec`` is ``spec`` and its
+        grid is the window's (what the fit found); otherwise the spec is evaluated live.
+    cache
+        Model structures kept between calls (see :func:`xpsfit.preview_model.evaluate_spec`).
 
     Returns
     -------
@@ -95,14 +108,18 @@ def preview(spectrum: Spectrum, spec: FitSpec, result: FitResult | None = None) 
     """
     sp = windowed(spectrum, spec)
     x, y = sp.binding_energy, sp.intensity
-    try:
-        lines = _lines(x, build(spec, sp))
-    except XpsfitError:  # a spec being edited may not build yet: show the data alone
-        lines = []
-    peaks = np.sum([ln.curve for ln in lines], axis=0) if lines else np.zeros_like(x)
-    bg = preview_background(sp, spec, peaks, result)
-    env = bg + peaks
-    return Preview(x, y, bg, tuple(lines), env, y - env)
+    if result is not None and result.spec == spec and np.array_equal(result.binding_energy, x):
+        return _from_fit(sp, result)
+    curves = _curves(sp, spec, cache)
+    if curves is None:
+        zeros = np.zeros_like(x)
+        return Preview(x, y, zeros, (), zeros, y)
+    lines = tuple(
+        PreviewLine(ln.component, ln.role, ln.species, ln.center, ln.height, ln.curve)
+        for ln in curves.lines
+    )
+    env = curves.envelope
+    return Preview(x, y, curves.background, lines, env, y - env)
 
 
 def _free(par: Param) -> bool:

@@ -3,12 +3,13 @@ view and the exports use the core's quantification and export functions unchange
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xpsfit.errors import XpsfitError
 from xpsfit.profile import DepthScale, SputterRate
 from xpsfit.profile_result import ProfileResult, SpectrumFit
+from xpsfit.quantify import FractionRow
 from xpsfit_ui.document import Document
 
 #: Project setting holding the sputter rate: ``{"nm_per_s": float, "reference_material": str}``.
@@ -69,3 +70,35 @@ def sid_of(doc: Document, sample: str, region: str, level: int) -> str | None:
         if (sp.sample, sp.region, sp.etch_level) == (sample, region, level):
             return sid
     return None
+
+
+def fraction_names(results: Sequence[ProfileResult], region: str) -> list[str]:
+    """The fractions fitted for ``region``, in the order the fit specifications define them
+    (the template's first fraction first), never alphabetically."""
+    names: dict[str, None] = {}
+    for pr in results:
+        for f in pr.region_fits(region):
+            if f.result is not None:
+                defined = (fd.name for fd in f.result.spec.fractions)
+                names.update(dict.fromkeys(n for n in defined if n in f.result.fractions))
+    return list(names)
+
+
+#: Which one-sigma errors :func:`fraction_errors` gives.
+MC_ERRORS = "Monte Carlo"
+COVARIANCE_ERRORS = "covariance"
+MIXED_ERRORS = "Monte Carlo where run, else covariance"
+
+
+def fraction_errors(rows: Sequence[FractionRow]) -> tuple[list[float], str]:
+    """One-sigma error of each fraction row (0..1) and what kind they are.
+
+    The Monte Carlo error where the fit ran Monte Carlo replicas, the covariance error
+    otherwise (0 when neither exists). The kind is :data:`MC_ERRORS`,
+    :data:`COVARIANCE_ERRORS` or :data:`MIXED_ERRORS`.
+    """
+    errors = [r.mc_err if r.mc_err is not None else (r.err or 0.0) for r in rows]
+    n_mc = sum(r.mc_err is not None for r in rows)
+    if rows and n_mc == len(rows):
+        return errors, MC_ERRORS
+    return errors, MIXED_ERRORS if n_mc else COVARIANCE_ERRORS

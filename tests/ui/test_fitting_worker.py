@@ -46,16 +46,23 @@ def test_cancel_takes_effect_within_one_second(window: MainWindow, qtbot) -> Non
     doc = window.doc
     started = threading.Event()
     window.fits.progress.connect(lambda *_: started.set())
-    task = window.fits.fit_profiles(doc.ids_where(sample="ceramic-LCO"), seed="previous")
+    # Monte Carlo replicas make the run last long enough to cancel it mid-way
+    task = window.fits.fit_profiles(doc.ids(), seed="previous", monte_carlo=20)
     qtbot.waitUntil(started.is_set, timeout=60_000)
+    assert not task.finished_event.is_set(), "the fit ended before it could be cancelled"
     t0 = time.perf_counter()
     with qtbot.waitSignal(task.signals.cancelled, timeout=5_000):
         window.cancel_button.click()
     assert time.perf_counter() - t0 < 1.0
+    qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(), timeout=1_000)
+    assert window.statusBar().currentMessage() == "Profile fit cancelled: nothing stored"
     assert not window.cancel_button.isVisible()
-    qtbot.waitUntil(task.finished_event.is_set, timeout=20_000)  # the work winds down
+    assert not window.progress_bar.isVisible()
+    qtbot.waitUntil(task.finished_event.is_set, timeout=60_000)  # the work winds down
     print(f"worker free {time.perf_counter() - t0:.2f} s after cancel")
+    qtbot.wait(100)  # anything the finished work might still deliver
     assert not any(doc.result(s) is not None for s in doc.ids())  # nothing half-stored
+    assert doc.undo_stack.count() == 0
 
 
 def test_gui_thread_stays_responsive_during_profile_fit(window: MainWindow, qtbot) -> None:
@@ -65,7 +72,7 @@ def test_gui_thread_stays_responsive_during_profile_fit(window: MainWindow, qtbo
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    task = window.fits.fit_profiles(window.doc.ids_where(sample="glassy-ceramic-LCO"))
+    task = window.fits.fit_profiles(window.doc.ids(), monte_carlo=10)  # a few seconds of work
     timer.start()
     with qtbot.waitSignal(window.fits.batch_finished, timeout=180_000):
         pass

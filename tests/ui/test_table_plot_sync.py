@@ -29,13 +29,14 @@ def _major(view: SpectrumView, cid: str):
 
 def test_table_edit_moves_the_plot(co2p_doc: Document, view: SpectrumView) -> None:
     model = ComponentTableModel(co2p_doc)
-    cid = co2p_doc.spec(co2p_doc.current).components[0].id
-    row = model.row_of(cid, "center")
-    assert model.setData(model.index(row, Col.VALUE), "779.85")
-    assert _major(view, cid).center == 779.85
-    assert view.handles[cid].pos().x() == pytest.approx(779.85)
+    comp = co2p_doc.spec(co2p_doc.current).components[0]
+    target = round(comp.center.value + 0.15, 2)  # inside the center's bounds
+    row = model.row_of(comp.id, "center")
+    assert model.setData(model.index(row, Col.VALUE), f"{target}")
+    assert _major(view, comp.id).center == target
+    assert view.handles[comp.id].pos().x() == pytest.approx(target)
     co2p_doc.undo_stack.undo()
-    assert _major(view, cid).center != 779.85
+    assert _major(view, comp.id).center != target
 
 
 def test_plot_drag_updates_the_table(co2p_doc: Document, view: SpectrumView) -> None:

@@ -16,8 +16,8 @@ from xpsfit.errors import XpsfitError
 from xpsfit.profile_result import ProfileResult
 from xpsfit.quantify import atomic_rows, fraction_rows
 from xpsfit_ui.document import Document
-from xpsfit_ui.plots.style import species_color
-from xpsfit_ui.profile_data import profile_results, sid_of
+from xpsfit_ui.plots.style import TEXT_COLOR, dark_axes, species_color
+from xpsfit_ui.profile_data import fraction_errors, fraction_names, profile_results, sid_of
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,8 @@ class ProfileView(QWidget):
         self.plot_widget = pg.PlotWidget(background="w")
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        dark_axes(self.plot)
+        self.legend = self.plot.addLegend(offset=(10, 10), labelTextColor=TEXT_COLOR)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.plot_widget)
@@ -115,13 +116,7 @@ class ProfileView(QWidget):
         box.blockSignals(False)
 
     def _fill_quantities(self) -> None:
-        region = self.region.currentText()
-        names: dict[str, None] = {}
-        for pr in self.results:
-            for f in pr.region_fits(region):
-                if f.result is not None:
-                    names.update(dict.fromkeys(f.result.fractions))
-        self._fill(self.quantity, list(names))
+        self._fill(self.quantity, fraction_names(self.results, self.region.currentText()))
 
     # -- drawing ---------------------------------------------------------------------------
     def redraw(self, *_: object) -> None:
@@ -161,14 +156,22 @@ class ProfileView(QWidget):
         region, name = self.region.currentText(), self.quantity.currentText()
         rows = [r for r in fraction_rows(self.results) if r.region == region and r.fraction == name]
         mode = self.results[0].depth_scale.mode
-        for i, sample in enumerate(dict.fromkeys(r.sample for r in rows)):
+        samples = list(dict.fromkeys(r.sample for r in rows))
+        series = []
+        for sample in samples:
             sel = [r for r in rows if r.sample == sample]
+            errors, kind = fraction_errors(sel)
+            series.append((sample, sel, errors, kind))
+        kinds = {kind for *_, kind in series}
+        for i, (sample, sel, errors, kind) in enumerate(series):
             x = [_x(r.depth, r.etch_time, r.level, mode) for r in sel]
             y = [100.0 * r.value for r in sel]
-            err = [100.0 * (r.mc_err if r.mc_err is not None else (r.err or 0.0)) for r in sel]
-            self._series(sample, i, x, y, err, [(sample, r.level) for r in sel])
+            label = sample if len(kinds) == 1 else f"{sample} (error bars: {kind})"
+            self._series(label, i, x, y, [100.0 * e for e in errors],
+                         [(sample, r.level) for r in sel])  # fmt: skip
         self.plot.setLabel("bottom", axis)
-        self.plot.setLabel("left", f"{name} (%)")
+        bars = f"error bars 1 sigma, {kinds.pop()}" if len(kinds) == 1 else "error bars 1 sigma"
+        self.plot.setLabel("left", f"{name} (%), {bars}")
 
     def _draw_atomic(self, axis: str) -> None:
         try:

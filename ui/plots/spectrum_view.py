@@ -15,27 +15,38 @@ from dataclasses import replace
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QGuiApplication, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QVBoxLayout, QWidget
 
+from xpsfit.model_cache import ModelCache
 from xpsfit.spec import FitSpec
 from xpsfit_ui.commands import SetSpecCommand
 from xpsfit_ui.document import Document
-from xpsfit_ui.plots.style import species_color
+from xpsfit_ui.plots.style import dark_axes, species_color
 from xpsfit_ui.preview import Preview, moved_component, preview
 
 log = logging.getLogger(__name__)
 
 
 class _LineItems:
-    """Curve and fill of one drawn line."""
+    """Curve and fill (down to the background) of one drawn line.
 
-    def __init__(self, plot: pg.PlotItem, base: pg.PlotCurveItem) -> None:
+    The fill is a plain path item rebuilt once per change of the line or the background (a
+    ``FillBetweenItem`` would rebuild on each of its two curves' change signals).
+    """
+
+    def __init__(self, plot: pg.PlotItem) -> None:
         self.curve = pg.PlotCurveItem()
-        self.fill = pg.FillBetweenItem(base, self.curve)
+        self.fill = QGraphicsPathItem()
+        self.fill.setPen(QPen(Qt.PenStyle.NoPen))
         self.color = ""
         plot.addItem(self.fill)
         plot.addItem(self.curve)
+
+    def set_fill(self, x: np.ndarray, base: np.ndarray, top: np.ndarray) -> None:
+        path = pg.arrayToQPath(np.concatenate([x, x[::-1]]), np.concatenate([top, base[::-1]]))
+        path.closeSubpath()
+        self.fill.setPath(path)
 
     def remove(self, plot: pg.PlotItem) -> None:
         plot.removeItem(self.fill)
@@ -54,9 +65,10 @@ class SpectrumView(QWidget):
         self._lines: dict[tuple[str, str], _LineItems] = {}
         self.handles: dict[str, pg.TargetItem] = {}
         self.last_preview: Preview | None = None
+        self._cache = ModelCache()
         self._drawn: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._build()
-        doc.current_changed.connect(self.refresh)
+        doc.current_changed.connect(self._on_current)
         doc.spec_changed.connect(self._on_doc_change)
         doc.result_changed.connect(self._on_doc_change)
         doc.spectra_changed.connect(self.refresh)
@@ -70,6 +82,7 @@ class SpectrumView(QWidget):
         self.canvas.ci.layout.setRowStretchFactor(0, 4)
         self.canvas.ci.layout.setRowStretchFactor(1, 1)
         for p in (self.plot, self.res_plot):
+            dark_axes(p)
             p.invertX(True)
             p.showGrid(x=True, y=True, alpha=0.15)
             for name in ("left", "bottom"):  # axes repaint from a pixmap unless they change
@@ -109,6 +122,10 @@ class SpectrumView(QWidget):
         layout.addWidget(self.canvas)
 
     # -- drawing ---------------------------------------------------------------------------
+    def _on_current(self, _sid: str) -> None:
+        self._cache = ModelCache()  # compiled model structures of the spectrum shown
+        self.refresh()
+
     def _on_doc_change(self, sid: str) -> None:
         if sid == self.doc.current:
             self.refresh()
@@ -123,7 +140,7 @@ class SpectrumView(QWidget):
                 return
             spectrum = self.doc.spectrum(sid)
             spec = self.doc.spec(sid)
-            pv = preview(spectrum, spec, self.doc.result(sid))
+            pv = preview(spectrum, spec, self.doc.result(sid), self._cache)
             self.last_preview = pv
             self._set(self.data_item, spectrum.binding_energy, spectrum.intensity)
             self._set(self.bg_item, pv.binding_energy, pv.background)
@@ -136,18 +153,21 @@ class SpectrumView(QWidget):
             self.window_item.setBounds((float(be[0]), float(be[-1])))
             if not np.allclose(self.window_item.getRegion(), (lo, hi)):
                 self.window_item.setRegion((lo, hi))
-            self.plot.setTitle(spectrum.label, color="#222", size="10pt")
+            shown = "fit" if pv.source == "fit" else "model at the current values (not fitted)"
+            self.plot.setTitle(f"{spectrum.label}: {shown}", color="#222", size="10pt")
         finally:
             self._syncing = False
 
-    def _set(self, item: pg.GraphicsObject, x: np.ndarray, y: np.ndarray) -> None:
+    def _set(self, item: pg.GraphicsObject, x: np.ndarray, y: np.ndarray) -> bool:
         """``item.setData(x, y)`` unless it already shows exactly these arrays (a drag moves
-        one line: the others, the data and often the background stay as they are)."""
+        one line: the data and, under a static background, the other lines stay as they are);
+        returns whether the item changed."""
         old = self._drawn.get(id(item))
         if old is not None and np.array_equal(old[0], x) and np.array_equal(old[1], y):
-            return
+            return False
         item.setData(x, y)
         self._drawn[id(item)] = (x, y)
+        return True
 
     def _clear(self) -> None:
         for item in (self.data_item, self.bg_item, self.env_item, self.res_item):
@@ -170,7 +190,7 @@ class SpectrumView(QWidget):
         for ln in pv.lines:
             items = self._lines.get((ln.component, ln.role))
             if items is None:
-                items = self._lines[(ln.component, ln.role)] = _LineItems(self.plot, self.bg_item)
+                items = self._lines[(ln.component, ln.role)] = _LineItems(self.plot)
             color = species_color(species.index(ln.species) if ln.species in species else 0)
             if items.color != color.name():
                 items.color = color.name()
@@ -178,7 +198,9 @@ class SpectrumView(QWidget):
                 fill = QColor(color)
                 fill.setAlpha(70)
                 items.fill.setBrush(pg.mkBrush(fill))
-            self._set(items.curve, pv.binding_energy, pv.background + ln.curve)
+            top = pv.background + ln.curve
+            if self._set(items.curve, pv.binding_energy, top):
+                items.set_fill(pv.binding_energy, pv.background, top)
 
     def _draw_handles(self, pv: Preview, spec: FitSpec) -> None:
         tops = {ln.component: ln for ln in pv.lines if ln.role != "minor"}

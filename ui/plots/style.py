@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 #: Okabe-Ito palette without black, as hex strings.
@@ -19,3 +20,16 @@ SPECIES_COLORS: tuple[str, ...] = (
 def species_color(index: int) -> QColor:
     """The colour of the ``index``-th species of a specification (cycling)."""
     return QColor(SPECIES_COLORS[index % len(SPECIES_COLORS)])
+
+
+#: Text and axis colour on the white plot background.
+TEXT_COLOR = "#333333"
+
+
+def dark_axes(plot: pg.PlotItem) -> None:
+    """Draw the axes, tick labels and axis titles of ``plot`` in :data:`TEXT_COLOR` (the
+    pyqtgraph default is a light grey meant for a black background)."""
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(TEXT_COLOR))
+        axis.setTextPen(pg.mkPen(TEXT_COLOR))
