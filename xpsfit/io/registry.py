@@ -18,6 +18,7 @@ _READER_MODULES: tuple[str, ...] = (
     "xpsfit.io.specs",
     "xpsfit.io.scienta",
     "xpsfit.io.text",
+    "xpsfit.io.avantage",
     "xpsfit.io.unsupported",
 )
 

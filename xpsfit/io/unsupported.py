@@ -1,9 +1,10 @@
 """Recognise formats xpsfit does not read, so that users get a clear message instead of a guess.
 
-Binary containers (Thermo Avantage ``.VGD`` and legacy ``.xls`` are OLE2 compound documents;
-``.xlsx`` is a ZIP archive), Igor Pro waves (``.ibw``, ``.pxt``), Kratos ``.dset``, and XML or
-JSON documents are identified from their first bytes; loading them raises
-:class:`~xpsfit.errors.ParseError` naming the format and suggesting an export.
+Binary containers (Thermo Avantage ``.VGD`` and legacy ``.xls`` are OLE2 compound documents),
+ZIP archives other than the ``.xlsx`` workbooks of spectra read by :mod:`xpsfit.io.avantage`,
+Igor Pro waves (``.ibw``, ``.pxt``), Kratos ``.dset``, and XML or JSON documents are identified
+from their first bytes; loading them raises :class:`~xpsfit.errors.ParseError` naming the
+format and suggesting an export.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from xpsfit.errors import ParseError
+from xpsfit.io.avantage import is_spectrum_workbook
 from xpsfit.io.registry import Reader, register
+from xpsfit.io.xlsxbook import sniff_workbook_text
 from xpsfit.spectrum import Spectrum
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -23,10 +26,12 @@ def describe(head: bytes, path: Path) -> str | None:
     start = head.lstrip(b"\xef\xbb\xbf\r\n\t ")
     ext = path.suffix.lower()
     if head.startswith(_OLE2):
-        kind = {".vgd": "Thermo Avantage .VGD", ".xls": "Excel .xls"}.get(ext, "OLE2 compound")
+        if ext == ".xls":
+            return "Excel .xls document (binary; an Avantage export saved as .xlsx is read)"
+        kind = {".vgd": "Thermo Avantage .VGD"}.get(ext, "OLE2 compound")
         return f"{kind} document (binary)"
     if head.startswith(b"PK\x03\x04"):
-        return "ZIP archive (e.g. Excel .xlsx workbook)"
+        return _describe_zip(head, path)
     if start.startswith(b"<?xml") or start.startswith(b"<"):
         return "XML document (e.g. SpecsLab2 .xml)"
     if start.startswith((b"{", b"[{")):
@@ -38,6 +43,18 @@ def describe(head: bytes, path: Path) -> str | None:
     if b"\x00" in head[:1024]:
         return f"binary file{f' ({ext})' if ext else ''}"
     return None
+
+
+def _describe_zip(head: bytes, path: Path) -> str | None:
+    """``None`` for a workbook of spectra (another reader's), else what the archive is."""
+    if is_spectrum_workbook(head, path):
+        return None
+    if path.suffix.lower() in (".xlsx", ".xlsm") or sniff_workbook_text(head, path):
+        return (
+            "Excel .xlsx workbook without a Thermo Avantage export sheet (energy column "
+            "'Binding Energy (E)') or a KherveFitting 'Raw Data' sheet"
+        )
+    return "ZIP archive"
 
 
 def sniff(head: bytes, path: Path) -> int:
