@@ -15,22 +15,27 @@ Status:
 
 Cancelling: ``cancel`` is called before every model evaluation; when it returns true the fit
 raises :class:`FitCancelled` (nothing is returned).
+
+Many fits of one model (a depth profile, Monte Carlo) go through a :class:`Fitter`, which
+reuses the compiled model structure between fits and can start a fit from the best of several
+candidate starts (:meth:`Fitter.fit_best_start`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
 import numpy as np
-from lmfit import Minimizer, Parameters
+from lmfit import Minimizer, Parameter, Parameters
 from numpy.typing import NDArray
 
 from xpsfit.errors import FitError, XpsfitError
-from xpsfit.models import Model, build
+from xpsfit.model_cache import ModelCache
+from xpsfit.models import Model, build_cached
 from xpsfit.result import FitResult, FitStatus
 from xpsfit.result_builder import assemble_result
 from xpsfit.spec import FitSpec
@@ -38,7 +43,17 @@ from xpsfit.spectrum import Spectrum
 from xpsfit.uncertainty import covariance
 from xpsfit.varpro import Evaluation, Projection
 
-__all__ = ["DEFAULT_MAX_NFEV", "FitCancelled", "Weights", "fit", "prepare", "solve"]
+__all__ = [
+    "DEFAULT_MAX_NFEV",
+    "FTOL",
+    "FitCancelled",
+    "Fitter",
+    "Weights",
+    "fit",
+    "prepare",
+    "solve",
+    "solve_projection",
+]
 
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
@@ -46,6 +61,10 @@ Weights: TypeAlias = Literal["poisson", "uniform"]
 
 #: Default cap on residual evaluations of one fit.
 DEFAULT_MAX_NFEV = 1000
+#: Relative chi-square change at which Levenberg-Marquardt stops (MINPACK ``ftol``): a change
+#: of 1e-7 of the chi-square is orders of magnitude below the change of 1 that moves a
+#: parameter by one standard error, and saves the last confirming iterations.
+FTOL = 1e-7
 
 
 class FitCancelled(XpsfitError):  # noqa: N818 (the name callers know)
@@ -115,19 +134,34 @@ def _bounds_hit(model: Model, ev: Evaluation) -> dict[str, str]:
     return hits
 
 
+class _Minimizer(Minimizer):  # type: ignore[misc]  # lmfit has no type information
+    """lmfit's ``Minimizer`` without its post-fit error analysis (standard errors, correlations
+    and correlated ``uncertainties`` variables of the nonlinear parameters only): the fit
+    computes the covariance of every free parameter itself, areas included
+    (:func:`xpsfit.uncertainty.covariance`), so that work would be thrown away."""
+
+    def _calculate_uncertainties_correlations(self) -> None:
+        self.result.errorbars = False
+
+
+def _start_theta(model: Model) -> FloatArray:
+    start = model.start()
+    return np.array([start[n] for n in model.nonlinear], dtype=np.float64)
+
+
 def _minimise(
-    proj: Projection, max_nfev: int, cancel: Callable[[], bool] | None
+    proj: Projection, theta0: FloatArray, max_nfev: int, cancel: Callable[[], bool] | None
 ) -> tuple[FloatArray, int, FitStatus, str]:
     model = proj.model
-    start = model.start()
-    theta0 = np.array([start[n] for n in model.nonlinear], dtype=np.float64)
     if not theta0.size:
         proj.evaluate(theta0)
         return theta0, 1, "converged", "linear model solved directly"
-    params = Parameters()
+    # a list of Parameter objects: the Minimizer adopts them instead of deep-copying a
+    # Parameters set (which would build every Parameter twice)
+    params = []
     for name, value in zip(model.nonlinear, theta0.tolist(), strict=True):
         p = model.param(name)
-        params.add(name, value=value, min=p.min, max=p.max)
+        params.append(Parameter(name, value=value, min=p.min, max=p.max))
 
     def theta_of(pars: Parameters) -> FloatArray:
         return np.array([pars[n].value for n in model.nonlinear], dtype=np.float64)
@@ -140,8 +174,8 @@ def _minimise(
     def jacobian(pars: Parameters) -> FloatArray:
         return proj.jacobian(theta_of(pars))
 
-    mini = Minimizer(residual, params, calc_covar=False, max_nfev=max_nfev)
-    out = mini.leastsq(Dfun=jacobian)
+    mini = _Minimizer(residual, params, calc_covar=False, max_nfev=max_nfev)
+    out = mini.leastsq(Dfun=jacobian, ftol=FTOL)
     theta = theta_of(out.params)
     if out.aborted or getattr(out, "ier", 0) == 5:
         return theta, int(out.nfev), "max_evaluations", f"stopped after {max_nfev} evaluations"
@@ -157,8 +191,12 @@ def solve(
     *,
     max_nfev: int = DEFAULT_MAX_NFEV,
     cancel: Callable[[], bool] | None = None,
+    errors: bool = True,
 ) -> tuple[Projection, Solution]:
     """Minimise and compute the covariance (no result assembly).
+
+    With ``errors=False`` no covariance is computed (``Solution.cov`` is ``None`` and the status
+    only reflects the minimiser and the bounds): for Monte Carlo replicas, which need values only.
 
     Raises
     ------
@@ -167,12 +205,28 @@ def solve(
     FitError
         When the model cannot be evaluated at the start values.
     """
-    proj = Projection(model, data, sigma)
+    return solve_projection(
+        Projection(model, data, sigma), max_nfev=max_nfev, cancel=cancel, errors=errors
+    )
+
+
+def solve_projection(
+    proj: Projection,
+    *,
+    max_nfev: int = DEFAULT_MAX_NFEV,
+    cancel: Callable[[], bool] | None = None,
+    errors: bool = True,
+    start: FloatArray | None = None,
+) -> tuple[Projection, Solution]:
+    """:func:`solve` on a projection made already (it may hold evaluations, such as its
+    start), optionally from other start values of the nonlinear parameters than the model's."""
+    model, data = proj.model, proj.data
     n_free = len(model.free)
     if data.size <= n_free:
         raise FitError(f"{data.size} channels cannot determine {n_free} free parameters")
     try:
-        theta, nfev, status, message = _minimise(proj, max_nfev, cancel)
+        theta0 = _start_theta(model) if start is None else start
+        theta, nfev, status, message = _minimise(proj, theta0, max_nfev, cancel)
         ev = proj.evaluate(theta)
     except FitError as exc:
         if proj.last is None:
@@ -183,17 +237,112 @@ def solve(
     redchi = chisqr / (data.size - n_free)
     hits = _bounds_hit(model, ev)
     keep = np.array([n not in hits for n in model.free], dtype=bool)
-    cov = covariance(proj.full_jacobian(ev), redchi, keep) if n_free else np.zeros((0, 0))
+    cov: FloatArray | None = np.zeros((0, 0))
+    if n_free and errors:
+        cov = covariance(proj.full_jacobian(ev), redchi, keep)
+    elif n_free:
+        cov = None
     if status == "converged" and hits:
         status = "at_bound"
         message = "at a bound (no error bar): " + ", ".join(f"{n} ({b})" for n, b in hits.items())
-    if cov is None and status in ("converged", "at_bound"):
+    if errors and cov is None and status in ("converged", "at_bound"):
         status = "at_bound" if hits else "failed"
         message = (message + "; " if hits else "") + (
             "no error bars: the covariance is singular (some parameters are not "
             "determined by the data)"
         )
     return proj, Solution(ev, cov, hits, chisqr, redchi, nfev, status, message)
+
+
+class Fitter:
+    """Fits spectra one after another, reusing what their models share.
+
+    Fits of specs with the same structure (a template at every level of a depth profile, its
+    seeded copies, repeated fits of one model) reuse the compiled constraints and line-profile
+    tables (:class:`~xpsfit.model_cache.ModelCache`). :meth:`fit` takes the arguments of
+    :func:`fit` and gives the same results.
+    """
+
+    def __init__(self) -> None:
+        self.cache = ModelCache()
+
+    def fit(
+        self,
+        spectrum: Spectrum,
+        spec: FitSpec,
+        *,
+        weights: Weights = "poisson",
+        max_nfev: int = DEFAULT_MAX_NFEV,
+        cancel: Callable[[], bool] | None = None,
+        monte_carlo: int = 0,
+        seed: int | None = None,
+    ) -> FitResult:
+        """Fit one spectrum (see :func:`fit` for the arguments, results and errors)."""
+        return self.fit_best_start(
+            spectrum,
+            spec,
+            weights=weights,
+            max_nfev=max_nfev,
+            cancel=cancel,
+            monte_carlo=monte_carlo,
+            seed=seed,
+        )
+
+    def fit_best_start(
+        self,
+        spectrum: Spectrum,
+        spec: FitSpec,
+        alternatives: Sequence[Mapping[str, float]] = (),
+        *,
+        weights: Weights = "poisson",
+        max_nfev: int = DEFAULT_MAX_NFEV,
+        cancel: Callable[[], bool] | None = None,
+        monte_carlo: int = 0,
+        seed: int | None = None,
+    ) -> FitResult:
+        """Fit ``spec`` from the best of its own start values and some alternatives.
+
+        Each alternative gives start values by parameter name (e.g. a template's values,
+        :func:`xpsfit.models.start_values`; names it lacks keep the spec's start). The fit
+        starts from the candidate with the lowest chi-square with the areas solved (one model
+        evaluation each), so it never ends above the chi-square of any candidate start. Other
+        arguments as in :func:`fit`.
+        """
+        window, sigma = prepare(spectrum, spec, weights)
+        data = np.asarray(window.intensity, dtype=np.float64)
+        proj = Projection(build_cached(spec, window, self.cache), data, sigma)
+        start = _best_start(proj, alternatives) if alternatives else None
+        proj, sol = solve_projection(proj, max_nfev=max_nfev, cancel=cancel, start=start)
+        result = assemble_result(spectrum.label, proj, sol)
+        log.debug("fit %s: %s in %d evaluations", spectrum.label, result.status, result.nfev)
+        if monte_carlo > 0 and result.ok:
+            from xpsfit.montecarlo import run_monte_carlo
+
+            summary = run_monte_carlo(proj, sol, monte_carlo, seed=seed, cancel=cancel)
+            result = replace(result, monte_carlo=summary)
+        return result
+
+
+def _best_start(proj: Projection, alternatives: Sequence[Mapping[str, float]]) -> FloatArray:
+    """The candidate start (the model's own first) with the lowest chi-square, areas solved."""
+    model = proj.model
+    own = _start_theta(model)
+    lower = np.array([model.param(n).min for n in model.nonlinear])
+    candidates = [own] + [
+        np.clip([alt.get(n, v) for n, v in zip(model.nonlinear, own.tolist(), strict=True)],
+                lower, proj.upper)
+        for alt in alternatives
+    ]  # fmt: skip
+    best, best_chisqr = own, math.inf
+    for theta in candidates:
+        try:
+            residual = proj.residual(theta)
+        except FitError:
+            continue
+        chisqr = float(residual @ residual)
+        if chisqr < best_chisqr:
+            best, best_chisqr = theta, chisqr
+    return best
 
 
 def fit(
@@ -241,15 +390,12 @@ def fit(
     FitCancelled
         When cancelled.
     """
-    window, sigma = prepare(spectrum, spec, weights)
-    model = build(spec, window)
-    data = np.asarray(window.intensity, dtype=np.float64)
-    proj, sol = solve(model, data, sigma, max_nfev=max_nfev, cancel=cancel)
-    result = assemble_result(spectrum.label, proj, sol)
-    log.debug("fit %s: %s in %d evaluations", spectrum.label, result.status, result.nfev)
-    if monte_carlo > 0 and result.ok:
-        from xpsfit.montecarlo import run_monte_carlo
-
-        summary = run_monte_carlo(proj, sol, monte_carlo, seed=seed, cancel=cancel)
-        result = replace(result, monte_carlo=summary)
-    return result
+    return Fitter().fit(
+        spectrum,
+        spec,
+        weights=weights,
+        max_nfev=max_nfev,
+        cancel=cancel,
+        monte_carlo=monte_carlo,
+        seed=seed,
+    )

@@ -31,16 +31,16 @@ FD_STEP = 1.4901161193847656e-08
 class LineProfiles:
     """Unit-area profiles of every line at one set of centers and widths.
 
-    ``d_center`` and ``d_fwhm`` (1/eV^2) hold the derivatives of the rows in ``tabulated``;
-    the other rows are zero until :meth:`LineStack.derivatives` fills them.
+    ``parts`` keeps, per table group, what the center and FWHM derivatives of its rows are made
+    of (rows, ``u``, ``g'(u)``, ``1/FWHM``), so that :meth:`LineStack.derivatives` forms them
+    only when a Jacobian is asked for. ``tabulated`` marks the rows evaluated from a table.
     """
 
     centers: FloatArray
     fwhms: FloatArray
     shapes: tuple[Mapping[str, float], ...]
     profiles: FloatArray
-    d_center: FloatArray
-    d_fwhm: FloatArray
+    parts: tuple[tuple[IndexArray, FloatArray, FloatArray, FloatArray], ...]
     tabulated: NDArray[np.bool_]
 
 
@@ -76,7 +76,7 @@ class LineStack:
     def evaluate(
         self, centers: FloatArray, fwhms: FloatArray, shapes: tuple[Mapping[str, float], ...]
     ) -> LineProfiles:
-        """Profiles (and table derivatives) of every line.
+        """Profiles of every line (with what their table derivatives need).
 
         Raises
         ------
@@ -85,33 +85,36 @@ class LineStack:
         """
         n_lines, n = centers.size, self.be.size
         profiles = np.empty((n_lines, n))
-        d_center = np.zeros((n_lines, n))
-        d_fwhm = np.zeros((n_lines, n))
         tabulated = np.zeros(n_lines, dtype=bool)
+        usable = np.isfinite(centers) & np.isfinite(fwhms) & (fwhms > 0)
+        parts = []
         for table, rows in self.groups:
-            c, w = centers[rows, None], fwhms[rows, None]
-            if not (np.all(np.isfinite(c)) and np.all(w > 0) and np.all(np.isfinite(w))):
+            if not usable[rows].all():
                 continue
-            u = (self.be - c) / w
+            inv_w = 1.0 / fwhms[rows, None]
+            u = (self.be - centers[rows, None]) * inv_w
             found = table.evaluate(u)
             if found is None:
                 continue
             g, dg = found
-            inv_w = 1.0 / w
-            profiles[rows] = g * inv_w
-            slope = dg * (inv_w * inv_w)
-            d_center[rows] = -slope
-            d_fwhm[rows] = -(g * inv_w * inv_w + u * slope)
+            g *= inv_w
+            profiles[rows] = g
             tabulated[rows] = True
+            parts.append((rows, u, dg, inv_w))
         for i in np.flatnonzero(~tabulated):
             profiles[i] = self._direct(int(i), float(centers[i]), float(fwhms[i]), shapes[i])
-        return LineProfiles(centers, fwhms, shapes, profiles, d_center, d_fwhm, tabulated)
+        return LineProfiles(centers, fwhms, shapes, profiles, tuple(parts), tabulated)
 
     def derivatives(self, lp: LineProfiles) -> tuple[FloatArray, FloatArray]:
-        """Center and FWHM derivatives of every line (forward differences where untabulated)."""
-        if lp.tabulated.all():
-            return lp.d_center, lp.d_fwhm
-        d_center, d_fwhm = lp.d_center.copy(), lp.d_fwhm.copy()
+        """Center and FWHM derivatives of every line (1/eV^2): from the tables, or by forward
+        differences of the shape function for the other lines."""
+        d_center = np.empty_like(lp.profiles)
+        d_fwhm = np.empty_like(lp.profiles)
+        for rows, u, dg, inv_w in lp.parts:
+            slope = dg * (inv_w * inv_w)
+            d_center[rows] = -slope
+            # d/dF of g(u)/F: -(g/F)/F - u g'(u)/F^2; profiles hold g/F
+            d_fwhm[rows] = -(lp.profiles[rows] * inv_w + u * slope)
         for i in np.flatnonzero(~lp.tabulated):
             c, w, shape = float(lp.centers[i]), float(lp.fwhms[i]), lp.shapes[i]
             h = FD_STEP * max(abs(c), 1.0)

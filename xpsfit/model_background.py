@@ -151,24 +151,27 @@ def _static(bg: BackgroundSpec, spectrum: Spectrum) -> backgrounds.BackgroundRes
 
 
 def _fitted_params(bg: BackgroundSpec, spectrum: Spectrum) -> tuple[ParamRow, ...]:
-    """Start values from a static background of the same kind."""
+    """Start values from a static Shirley background, when the spec does not give them all."""
     be = spectrum.binding_energy
-    ref = _static(BackgroundSpec(kind="shirley", average_points=bg.average_points), spectrum)
-    i_low = float(ref.params.get("i_low", spectrum.intensity[0]))
-    i_high = float(ref.params.get("i_high", spectrum.intensity[-1]))
-    peaks = np.clip(spectrum.intensity - ref.background, 0.0, None)
-    area = float(np.trapezoid(peaks, be))
-    rows = [_row("bg_offset", bg.params.get("offset"), i_low, -math.inf, math.inf)]
+    given = bg.params
+    needs_k = bg.kind == "active_shirley" and "k" not in given
+    i_low = i_high = area = 0.0
+    if "offset" not in given or needs_k:
+        ref = _static(BackgroundSpec(kind="shirley", average_points=bg.average_points), spectrum)
+        i_low = float(ref.params.get("i_low", spectrum.intensity[0]))
+        i_high = float(ref.params.get("i_high", spectrum.intensity[-1]))
+        area = float(np.trapezoid(np.clip(spectrum.intensity - ref.background, 0.0, None), be))
+    rows = [_row("bg_offset", given.get("offset"), i_low, -math.inf, math.inf)]
     if bg.kind == "active_shirley":
         k0 = max(i_high - i_low, 0.0) / area if area > 0 else 0.0
-        rows.append(_row("bg_k", bg.params.get("k"), k0, 0.0, math.inf))
-        if "slope" in bg.params:
-            rows.append(_row("bg_slope", bg.params["slope"], 0.0, -math.inf, math.inf))
+        rows.append(_row("bg_k", given.get("k"), k0, 0.0, math.inf))
+        if "slope" in given:
+            rows.append(_row("bg_slope", given["slope"], 0.0, -math.inf, math.inf))
         return tuple(rows)
-    rows.append(_row("bg_B", bg.params["B"], 2866.0, 0.0, math.inf))
+    rows.append(_row("bg_B", given["B"], 2866.0, 0.0, math.inf))
     for name, default in (("C", 1643.0), ("D", 1.0)):
-        if name in bg.params:
-            rows.append(_row(f"bg_{name}", bg.params[name], default, 1e-6, math.inf))
+        if name in given:
+            rows.append(_row(f"bg_{name}", given[name], default, 1e-6, math.inf))
     return tuple(rows)
 
 

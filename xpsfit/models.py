@@ -22,7 +22,6 @@ Background parameters are named ``bg_offset`` (intensity), ``bg_slope`` (intensi
 
 from __future__ import annotations
 
-import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,13 +35,13 @@ from xpsfit import expressions
 from xpsfit.errors import SpecError
 from xpsfit.lineshapes import LINESHAPES
 from xpsfit.model_background import BackgroundModel, background_model
-from xpsfit.model_linear import line_roots, linear_params
+from xpsfit.model_cache import ModelCache
 from xpsfit.result import LineRole
 from xpsfit.spec import Doublet, FitSpec, Param, Peak, param_name
 from xpsfit.spectrum import Spectrum
 from xpsfit.unit_profiles import ProfileTables
 
-__all__ = ["MIN_FWHM", "LineDef", "Model", "ParamDef", "build"]
+__all__ = ["MIN_FWHM", "LineDef", "Model", "ParamDef", "build", "build_cached", "start_values"]
 
 FloatArray = NDArray[np.float64]
 ParamRole: TypeAlias = Literal["component", "derived", "helper", "shared", "background"]
@@ -230,11 +229,12 @@ def _component_defs(comp: Peak) -> list[ParamDef]:
             f"{', '.join(unknown)}"
         )
     given = comp.params()
+    prefix = param_name(comp.id, "")  # every name of the component is prefix + quantity
     for sp in shape.params:
         given.setdefault(sp.name, Param(sp.default, vary=False))
     defs: list[ParamDef] = []
     for quantity, par in given.items():
-        name = param_name(comp.id, quantity)
+        name = prefix + quantity
         if par.link is not None:
             defs.extend(_link_defs(name, quantity, par))
         elif par.expr is not None:
@@ -243,24 +243,24 @@ def _component_defs(comp: Peak) -> list[ParamDef]:
             lo, hi = _limits(comp, quantity)
             defs.append(_bounded(name, par, lo, hi, "component"))
     if isinstance(comp, Doublet):
-        pn = {q: param_name(comp.id, q) for q in ("center", "fwhm", "area")}
+        pn = {q: prefix + q for q in ("center", "fwhm", "area")}
         defs += [
             ParamDef(
-                param_name(comp.id, "minor_center"),
+                prefix + "minor_center",
                 comp.center.value + comp.splitting.value,
-                expr=f"{pn['center']} + {param_name(comp.id, 'splitting')}",
+                expr=f"{pn['center']} + {prefix}splitting",
                 role="derived",
             ),
             ParamDef(
-                param_name(comp.id, "minor_fwhm"),
+                prefix + "minor_fwhm",
                 comp.fwhm.value * comp.fwhm_ratio.value,
-                expr=f"{pn['fwhm']} * {param_name(comp.id, 'fwhm_ratio')}",
+                expr=f"{pn['fwhm']} * {prefix}fwhm_ratio",
                 role="derived",
             ),
             ParamDef(
-                param_name(comp.id, "minor_area"),
+                prefix + "minor_area",
                 comp.area.value * comp.area_ratio.value,
-                expr=f"{pn['area']} * {param_name(comp.id, 'area_ratio')}",
+                expr=f"{pn['area']} * {prefix}area_ratio",
                 role="derived",
                 linear_ref=pn["area"],
             ),
@@ -270,25 +270,21 @@ def _component_defs(comp: Peak) -> list[ParamDef]:
 
 def _line_defs(spec: FitSpec, comp: Peak) -> list[LineDef]:
     species = spec.species_of(comp.id)
-    shape_names = tuple(
-        (sp.name, param_name(comp.id, sp.name)) for sp in LINESHAPES[comp.lineshape].params
-    )
+    pre = param_name(comp.id, "")  # every name of the component is pre + quantity
+    shape_names = tuple((sp.name, pre + sp.name) for sp in LINESHAPES[comp.lineshape].params)
     base = comp.label or comp.id
     if not isinstance(comp, Doublet):
         return [
             LineDef(comp.id, "single", base, species, comp.lineshape,
-                    param_name(comp.id, "center"), param_name(comp.id, "fwhm"),
-                    param_name(comp.id, "area"), shape_names)
+                    pre + "center", pre + "fwhm", pre + "area", shape_names)
         ]  # fmt: skip
     major = LineDef(
         comp.id, "major", f"{base} {comp.major_label or 'major'}", species, comp.lineshape,
-        param_name(comp.id, "center"), param_name(comp.id, "fwhm"), param_name(comp.id, "area"),
-        shape_names,
+        pre + "center", pre + "fwhm", pre + "area", shape_names,
     )  # fmt: skip
     minor = LineDef(
         comp.id, "minor", f"{base} {comp.minor_label or 'minor'}", species, comp.lineshape,
-        param_name(comp.id, "minor_center"), param_name(comp.id, "minor_fwhm"),
-        param_name(comp.id, "minor_area"), shape_names,
+        pre + "minor_center", pre + "minor_fwhm", pre + "minor_area", shape_names,
     )  # fmt: skip
     return [major, minor]
 
@@ -309,22 +305,21 @@ def _shared_defs(spec: FitSpec, taken: set[str]) -> list[ParamDef]:
     return defs
 
 
-def _constraints(
-    params: tuple[ParamDef, ...], names: list[str]
-) -> tuple[dict[str, ast.Expression], dict[str, set[str]], list[str]]:
-    """Parsed expressions, the names each uses, and an evaluation order."""
-    trees: dict[str, ast.Expression] = {}
-    deps: dict[str, set[str]] = {}
-    known = set(names)
-    for p in params:
-        if p.expr is not None:
-            tree = expressions.parse(p.expr)
-            used = expressions.tree_names(tree)
-            unknown = sorted(used - known)
-            if unknown:
-                raise SpecError(f"expression of {p.name} uses unknown name(s) {', '.join(unknown)}")
-            trees[p.name], deps[p.name] = tree, used
-    return trees, deps, expressions.topological_order(deps)
+def start_values(spec: FitSpec) -> dict[str, float]:
+    """Start values of the free component and shared parameters of ``spec`` by lmfit name,
+    as :func:`build` sets them (clipped into their bounds); background parameters, whose start
+    values depend on the data, are not included.
+
+    Raises
+    ------
+    SpecError
+        As :func:`build`.
+    """
+    defs: list[ParamDef] = []
+    for comp in spec.components:
+        defs += _component_defs(comp)
+    defs += _shared_defs(spec, {d.name for d in defs})
+    return {p.name: p.value for p in defs if p.is_free}
 
 
 def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
@@ -348,6 +343,12 @@ def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
     SpecError
         Unknown line shapes, bad names, unknown names in expressions, constraint cycles.
     """
+    return build_cached(spec, spectrum_window, ModelCache())
+
+
+def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) -> Model:
+    """:func:`build`, reusing the compiled structure and tables of models built before with
+    ``cache`` when the spec has the same structure (see :mod:`xpsfit.model_cache`)."""
     spec.validate()
     be = spectrum_window.binding_energy
     defs: list[ParamDef] = []
@@ -364,28 +365,19 @@ def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise SpecError(f"parameter names collide: {', '.join(dup)}")
-    trees, deps, order = _constraints(params, names)
-    code = expressions.compile_assignments([(n, trees[n]) for n in order])
-    free = tuple(p.name for p in params if p.is_free)
-    linear = linear_params(params, deps, {param_name(c.id, "area") for c in spec.components})
-    nonlinear = tuple(n for n in free if n not in linear)
-    varying = set(nonlinear)
-    affine = True
-    for n in order:
-        if deps[n] & varying:
-            varying.add(n)
-            affine = affine and expressions.is_affine(trees[n], varying)
+    areas = {param_name(c.id, "area") for c in spec.components}
+    found = cache.structure(params, lines, areas)
     return Model(
         spec=spec,
         params=params,
         lines=tuple(lines),
         background=bg,
-        free=free,
-        linear=linear,
-        nonlinear=nonlinear,
-        line_roots=line_roots(lines, params, linear),
+        free=found.free,
+        linear=found.linear,
+        nonlinear=found.nonlinear,
+        line_roots=found.line_roots,
         fixed_values={p.name: p.value for p in params if not p.is_free and p.expr is None},
-        code=code,
-        affine=affine,
-        tables=ProfileTables(TABLE_REACH * float(np.ptp(be)) / MIN_FWHM),
+        code=found.code,
+        affine=found.affine,
+        tables=cache.tables(TABLE_REACH * float(np.ptp(be)) / MIN_FWHM),
     )

@@ -92,7 +92,7 @@ def run_monte_carlo(
         replica = ev.model + rng.normal(0.0, sigma)
         rep_sigma = np.sqrt(np.clip(replica, 1.0, None)) if poisson else sigma
         try:
-            rep_proj, rep_sol = solve(model, replica, rep_sigma, cancel=cancel)
+            rep_proj, rep_sol = solve(model, replica, rep_sigma, cancel=cancel, errors=False)
         except FitError as exc:
             log.debug("Monte Carlo replica failed: %s", exc)
             continue

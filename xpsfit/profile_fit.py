@@ -3,14 +3,19 @@
 Three ways to start each level's fit (``seed``):
 
 - ``"previous"`` (default): each level starts from the previous level's fitted model (the
-  first from the template); a failed level does not break the chain;
+  first from the template) where the data determined it, and from the template elsewhere;
+  it starts from the template's values instead when those fit the level better, and is
+  repeated from the template when it looks wrong (see
+  :func:`xpsfit.profile_jobs.seeded_spec` and :data:`xpsfit.profile_jobs.RETRY_SIGMAS`); a
+  failed level does not break the chain;
 - ``"template"``: every level starts from the template;
 - ``"global"``: one simultaneous fit of all levels of a region in which the chosen
   parameters (centers, widths, splittings, shape) are shared by every level and only the
   areas (and background) vary per level (see :mod:`xpsfit.profile_global`).
 
 Charge correction applies to the whole profile first (:class:`ChargeCorrection`). Work is
-shipped to worker processes as plain data; ``progress(done, total)`` is called as spectra
+shipped to worker processes as plain data (or run in this process for one job, ``jobs=1``
+or a profile too small to pay for the pool); ``progress(done, total)`` is called as spectra
 finish and ``cancel()`` is polled between them. Every spectrum gets its own status: a bad one
 (NaN, all zero, too few points, non-monotonic axis, spikes, negative counts) gets a
 structured :class:`~xpsfit.profile_result.SpectrumIssue` and the others finish.
@@ -33,7 +38,7 @@ from xpsfit.errors import SpecError, XpsfitError
 from xpsfit.fitting import fit
 from xpsfit.profile import DepthProfile, ProfileError, ProfileLevel
 from xpsfit.profile_global import DEFAULT_SHARED, SharedQuantity, run_any
-from xpsfit.profile_jobs import decode_outcome, make_job
+from xpsfit.profile_jobs import make_job
 from xpsfit.profile_result import (
     ProfileResult,
     SeedMode,
@@ -41,6 +46,7 @@ from xpsfit.profile_result import (
     SpectrumIssue,
     SpectrumStatus,
 )
+from xpsfit.profile_transport import decode_outcome
 from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
 
@@ -192,18 +198,30 @@ def _chains(
     return chains
 
 
+#: Below this many spectra per worker process the pool's start-up costs more than it saves
+#: and the jobs run in the calling process.
+MIN_SPECTRA_PER_WORKER = 4
+
+
+def _channels(job: Mapping[str, Any]) -> int:
+    return sum(len(fields["intensity"]) for _, fields in job["items"])
+
+
 def _execute(jobs: list[dict[str, Any]], workers: int, run: _Run) -> dict[str, dict[str, Any]]:
+    """Run the jobs, in the calling process or in a pool of ``workers`` processes; the pool
+    gets the largest jobs first, so that no long job starts last."""
     outcomes: dict[str, dict[str, Any]] = {}
-    if workers <= 1 or len(jobs) <= 1:
+    if workers <= 1 or len(jobs) <= 1 or run.total < MIN_SPECTRA_PER_WORKER * workers:
         for job in jobs:
             if run.cancelled():
                 break
-            for outcome in run_any(job):
+            for outcome in run_any({**job, "live": True}):
                 outcomes[outcome["key"]] = outcome
                 run.advance(1)
         return outcomes
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        pending: set[Future[list[dict[str, Any]]]] = {pool.submit(run_any, j) for j in jobs}
+        ordered = sorted(jobs, key=_channels, reverse=True)
+        pending: set[Future[list[dict[str, Any]]]] = {pool.submit(run_any, j) for j in ordered}
         while pending:
             finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             for fut in finished:

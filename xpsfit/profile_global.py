@@ -20,10 +20,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
-from xpsfit.fitting import fit, prepare
-from xpsfit.models import Model, build
+from xpsfit.fitting import Fitter, prepare
+from xpsfit.model_cache import ModelCache
+from xpsfit.models import Model, build_cached
 from xpsfit.profile_jobs import check_spectrum, failure_text, fit_options, run_job
-from xpsfit.project_codec import ArrayStore, result_to_json
+from xpsfit.profile_transport import outcome_of
 from xpsfit.spec import FitSpec, Param, param_name
 from xpsfit.specjson import spec_from_dict
 from xpsfit.spectrum import Spectrum
@@ -92,7 +93,8 @@ def global_fit(
         A spectrum cannot be windowed or the model is not finite.
     """
     prepared = [prepare(s, spec, "poisson") for s in spectra]
-    models = [build(spec, w) for w, _ in prepared]
+    cache = ModelCache()
+    models = [build_cached(spec, w, cache) for w, _ in prepared]
     projs = [
         Projection(m, np.asarray(w.intensity), sigma)
         for m, (w, sigma) in zip(models, prepared, strict=True)
@@ -121,7 +123,15 @@ def global_fit(
 
     if not names:
         return {}
-    sol = least_squares(residual, start, jac=jacobian, bounds=(lo, hi), method="trf", x_scale="jac")
+    sol = least_squares(
+        residual,
+        start,
+        jac=jacobian,
+        bounds=(lo, hi),
+        method="trf",
+        x_scale="jac",
+        tr_solver="lsmr",
+    )
     return {n: float(v) for n, v in zip(names, sol.x, strict=True) if n in names_map}
 
 
@@ -161,24 +171,14 @@ def run_global_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
             for k, s in good
         ]
     level_spec = _fixed_spec(spec, values, job["shared"])
+    fitter = Fitter()
     for key, spectrum in good:
         try:
-            result = fit(spectrum, level_spec, **fit_options(job, spectrum))
+            result = fitter.fit(spectrum, level_spec, **fit_options(job, spectrum))
         except Exception as exc:  # one spectrum's failure must not stop the profile
             out.append({"key": key, "issue": ["fit_failed", failure_text(spectrum, exc)]})
             continue
-        store = ArrayStore()
-        outcome: dict[str, Any] = {
-            "key": key,
-            "result": result_to_json(result, key, store),
-            "arrays": store.members(),
-        }
-        if not result.ok:
-            outcome["issue"] = [
-                "fit_failed",
-                f"{spectrum.label}: {result.status}: {result.message}",
-            ]
-        out.append(outcome)
+        out.append(outcome_of(key, spectrum, result, live=bool(job.get("live"))))
     return out
 
 

@@ -1,10 +1,10 @@
 """Plain-data fit jobs for worker processes, spectrum checks, and the worker itself.
 
 A job is a dictionary of plain values (arrays, strings, numbers, the spec as
-:func:`xpsfit.specjson.spec_to_dict`), never live objects; a worker answers with plain data
-too (the fit as :func:`xpsfit.project_codec.result_to_json` plus its array members). One job
-is a chain: the spectra of one region in level order, each seeded by the previous good fit
-when ``seed == "previous"``.
+:func:`xpsfit.specjson.spec_to_dict`), never live objects; a worker answers with one outcome
+per spectrum (:mod:`xpsfit.profile_transport`). One job is a chain: the spectra of one region
+in level order, each seeded by the previous good fit when ``seed == "previous"`` (see
+:func:`seeded_spec`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from xpsfit.errors import XpsfitError
-from xpsfit.fitting import fit
+from xpsfit.fitting import Fitter
+from xpsfit.models import start_values
 from xpsfit.profile_result import IssueCode, SpectrumIssue
-from xpsfit.project_codec import ArrayStore, result_from_json, result_to_json
-from xpsfit.result import FitResult
-from xpsfit.spec import FitSpec, param_name
+from xpsfit.profile_transport import outcome_of
+from xpsfit.result import FitResult, ParamResult
+from xpsfit.spec import FitSpec, Param, Peak, param_name
 from xpsfit.specjson import spec_from_dict, spec_to_dict
 from xpsfit.spectrum import Spectrum
 
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 __all__ = [
     "MIN_POINTS",
     "check_spectrum",
-    "decode_outcome",
     "failure_text",
     "fit_options",
     "make_job",
@@ -143,46 +143,94 @@ def failure_text(spectrum: Spectrum, exc: Exception) -> str:
     return f"{spectrum.label}: internal error {type(exc).__name__}: {exc}"
 
 
+#: A fitted parameter seeds the next level only when it moved away from the template value by
+#: more than this many of its standard errors (the data determined the move); otherwise the
+#: template value is as good a start and does not drift along poorly determined directions.
+SEED_SIGNIFICANCE = 2.0
+
+
+def _seed(par: Param, fitted: ParamResult | None) -> Param:
+    """The start of one template parameter at the next level."""
+    if fitted is None or not par.is_free or fitted.at_bound is not None or fitted.stderr is None:
+        return par
+    if abs(fitted.value - par.value) <= SEED_SIGNIFICANCE * fitted.stderr:
+        return par
+    return dataclasses.replace(par, value=fitted.value)
+
+
+def _collapsed(result: FitResult, comp: Peak) -> bool:
+    """True when a component vanished (an area on its bound or not positive)."""
+    area = result.params.get(param_name(comp.id, "area"))
+    if area is not None and area.at_bound is not None:
+        return True
+    return any(ln.area.value <= 0.0 for ln in result.lines if ln.component == comp.id)
+
+
 def seeded_spec(result: FitResult, template: FitSpec) -> FitSpec:
-    """The next level's start: the fitted model, except that parameters which ended on a bound
-    (a vanishing component's width, say) restart from the template's value."""
-    spec = result.spec
-    for comp in spec.components:
-        try:
-            original = template.component(comp.id)
-        except KeyError:
+    """The next level's start from this level's fit and the template.
+
+    A parameter starts from its fitted value when the fit moved it significantly from the
+    template value (:data:`SEED_SIGNIFICANCE`), is not on a bound and has an error bar;
+    otherwise, and for every parameter of a component that collapsed (zero area), it starts
+    from the template value. The bounds are always the template's. The fitted background
+    parameters are carried (no static background is then needed for start values) unless
+    one of them ended on a bound.
+    """
+    comps = []
+    for comp in template.components:
+        if _collapsed(result, comp):
+            comps.append(comp)
             continue
-        changes: dict[str, Any] = {}
-        for q in ("center", "fwhm"):
-            par = result.params.get(param_name(comp.id, q))
-            if par is not None and par.at_bound is not None:
-                changes[q] = getattr(original, q)
-        if changes:
-            spec = spec.with_component(dataclasses.replace(comp, **changes))
-    return spec
+        prefix = param_name(comp.id, "")
+        fitted = {q: _seed(par, result.params.get(prefix + q)) for q, par in comp.params().items()}
+        shape = {q: fitted[q] for q in comp.shape}
+        plain: dict[str, Any] = {q: p for q, p in fitted.items() if q not in comp.shape}
+        comps.append(dataclasses.replace(comp, shape=shape, **plain))
+    shared = {n: _seed(p, result.params.get(n)) for n, p in template.shared.items()}
+    background = template.background
+    bg_hits = [p for n, p in result.params.items() if n.startswith("bg_") and p.at_bound]
+    if result.spec.background.kind == background.kind and not bg_hits:
+        background = result.spec.background
+    return dataclasses.replace(
+        template, components=tuple(comps), shared=shared, background=background
+    )
 
 
-#: A seeded fit without usable numbers, or whose reduced chi-square exceeds the previous
-#: level's by more than this many standard deviations of a reduced chi-square
+#: A seeded fit without usable numbers, or in which a component vanished (its area on the
+#: bound: the start may sit in the "component absent" basin of a multimodal chi-square, which
+#: the template start tests), or whose reduced chi-square exceeds the previous level's (or 1,
+#: whichever is larger: a level that happened to fit below the Poisson expectation sets no
+#: stricter bar) by more than this many standard deviations of a reduced chi-square
 #: (``sqrt(2 / dof)``), is repeated from the template and the lower chi-square is kept.
 RETRY_SIGMAS = 3.0
 
 
-def _doubtful(result: FitResult, previous: FitResult | None) -> bool:
+def _doubtful(result: FitResult, previous: FitResult | None, template: FitSpec) -> bool:
     if not result.ok or previous is None:
         return True
+    if any(_collapsed(result, comp) for comp in template.components):
+        return True
     dof = max(result.ndata - result.nvarys, 1)
-    return bool(result.redchi > previous.redchi * (1.0 + RETRY_SIGMAS * math.sqrt(2.0 / dof)))
+    bar = max(previous.redchi, 1.0) * (1.0 + RETRY_SIGMAS * math.sqrt(2.0 / dof))
+    return bool(result.redchi > bar)
 
 
-def _fit_one(spectrum: Spectrum, spec: FitSpec, job: Mapping[str, Any]) -> FitResult:
-    return fit(spectrum, spec, **fit_options(job, spectrum))
+def _fit_one(
+    fitter: Fitter,
+    spectrum: Spectrum,
+    spec: FitSpec,
+    job: Mapping[str, Any],
+    alternatives: tuple[Mapping[str, float], ...] = (),
+) -> FitResult:
+    return fitter.fit_best_start(spectrum, spec, alternatives, **fit_options(job, spectrum))
 
 
 def run_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Fit a job's chain; returns one plain outcome per item (runs in a worker process)."""
     template = spec_from_dict(job["spec"], source="template")
     current = template
+    template_start = start_values(template)
+    fitter = Fitter()
     previous: FitResult | None = None
     out: list[dict[str, Any]] = []
     for key, fields in job["items"]:
@@ -192,34 +240,17 @@ def run_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
             out.append({"key": key, "issue": [issue.code, issue.message]})
             continue
         try:
-            result = _fit_one(spectrum, current, job)
-            if current is not template and _doubtful(result, previous):
-                retry = _fit_one(spectrum, template, job)
+            if current is template:
+                result = _fit_one(fitter, spectrum, template, job)
+            else:  # seeded, or from the template's values when they fit better
+                result = _fit_one(fitter, spectrum, current, job, (template_start,))
+            if current is not template and _doubtful(result, previous, template):
+                retry = _fit_one(fitter, spectrum, template, job)
                 result = retry if retry.ok and retry.chisqr < result.chisqr else result
         except Exception as exc:  # one spectrum's failure must not stop the profile
             out.append({"key": key, "issue": ["fit_failed", failure_text(spectrum, exc)]})
             continue
-        store = ArrayStore()
-        outcome: dict[str, Any] = {"key": key, "result": result_to_json(result, key, store)}
-        outcome["arrays"] = store.members()
-        if not result.ok:
-            outcome["issue"] = [
-                "fit_failed",
-                f"{spectrum.label}: {result.status}: {result.message}",
-            ]
-        elif job["seed"] == "previous":
+        out.append(outcome_of(key, spectrum, result, live=bool(job.get("live"))))
+        if result.ok and job["seed"] == "previous":
             current, previous = seeded_spec(result, template), result
-        out.append(outcome)
     return out
-
-
-def decode_outcome(outcome: Mapping[str, Any]) -> tuple[FitResult | None, SpectrumIssue | None]:
-    """The fit and/or issue of one plain outcome from :func:`run_job`."""
-    result = None
-    if "result" in outcome:
-        result = result_from_json(outcome["result"], ArrayStore(outcome["arrays"]))
-    issue = None
-    if "issue" in outcome:
-        code, message = outcome["issue"]
-        issue = SpectrumIssue(code, message)
-    return result, issue

@@ -89,9 +89,14 @@ def fitted_spec(model: Model, values: dict[str, float]) -> FitSpec:
     for comp in spec.components:
         changes: dict[str, Param] = {}
         shape: dict[str, Param] = dict(comp.shape)
+        prefix = param_name(comp.id, "")
         for quantity, par in comp.params().items():
-            value = values[param_name(comp.id, quantity)]
-            new = par if par.value == value else replace(par, value=value)
+            value = values[prefix + quantity]
+            new = (
+                par
+                if par.value == value
+                else Param(value, par.min, par.max, par.vary, par.link, par.expr)
+            )
             if quantity in shape:
                 shape[quantity] = new
             else:

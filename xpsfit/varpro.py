@@ -99,6 +99,8 @@ class Projection:
         ]
         self._grad: FloatArray | None = None
         self.last: Evaluation | None = None
+        self._best: Evaluation | None = None
+        self._jac: tuple[FloatArray, FloatArray] | None = None
 
     # -- pieces ---------------------------------------------------------------------------
     def values(self, theta: FloatArray, linear: FloatArray | None = None) -> dict[str, float]:
@@ -165,31 +167,35 @@ class Projection:
         rhs = (self.data - const) * self.weight
         gram = a_w @ a_w.T
         diag = np.diag(gram)
-        if np.all(diag > 0) and np.all(np.isfinite(gram)):
+        if (diag > 0).all() and np.isfinite(gram).all():
             d = 1.0 / np.sqrt(diag)
             try:
                 a: FloatArray = d * np.linalg.solve(gram * np.outer(d, d), d * (a_w @ rhs))
             except np.linalg.LinAlgError:
                 a = np.full(diag.size, np.nan)
-            if np.all(np.isfinite(a)) and np.all(a[self.bounded] >= self.lower[self.bounded]):
+            if np.isfinite(a).all() and (a[self.bounded] >= self.lower[self.bounded]).all():
                 return a
         return self._nnls(a_w.T, rhs)
 
     # -- minimiser interface ------------------------------------------------------------
     def evaluate(self, theta: FloatArray) -> Evaluation:
         """Model, solved linear values and weighted residual ``(model - data) / sigma``."""
-        if self.last is not None and np.array_equal(theta, self.last.theta):
-            return self.last
+        for known in (self.last, self._best):
+            if known is not None and np.array_equal(theta, known.theta):
+                self.last = known
+                return known
         values = self.values(theta)
         lines = self.line_profiles(values)
         const, columns = self.assemble(values, lines.profiles)
         linear = self.solve(const, columns)
         model = const + linear @ columns
         residual = (model - self.data) * self.weight
-        if not np.all(np.isfinite(residual)):
+        if not np.isfinite(residual).all():
             raise FitError("the model is not finite for the current parameters")
         free = ~(self.bounded & (linear <= self.lower))
         ev = Evaluation(theta.copy(), values, lines, const, columns, linear, model, residual, free)
+        if self._best is None or residual @ residual <= self._best.residual @ self._best.residual:
+            self._best = ev
         self.last = ev
         return ev
 
@@ -244,7 +250,12 @@ class Projection:
         return jac
 
     def jacobian(self, theta: FloatArray) -> FloatArray:
-        """Kaufman's variable-projection Jacobian of :meth:`residual`, shape (n, p)."""
+        """Kaufman's variable-projection Jacobian of :meth:`residual`, shape (n, p).
+
+        The last Jacobian is kept: the minimiser asks for the one at its start twice.
+        """
+        if self._jac is not None and np.array_equal(theta, self._jac[0]):
+            return self._jac[1].copy()
         ev = self.evaluate(theta)
         jac = self.model_jacobian(ev)
         if ev.free_mask.any():
@@ -255,8 +266,10 @@ class Projection:
                 coef = d[:, None] * np.linalg.solve(gram * np.outer(d, d), d[:, None] * (a_w @ jac))
             except np.linalg.LinAlgError:
                 q, _ = np.linalg.qr(a_w.T)
-                return jac - q @ (q.T @ jac)
-            jac -= a_w.T @ coef
+                jac = jac - q @ (q.T @ jac)
+            else:
+                jac -= a_w.T @ coef
+        self._jac = (ev.theta, jac.copy())
         return jac
 
     def residual(self, theta: FloatArray) -> FloatArray:

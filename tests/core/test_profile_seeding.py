@@ -1,0 +1,119 @@
+"""Level-to-level seeding: what a fit carries to the next level, the best-of-starts fit, and
+that seeded fits of the demo never end worse than template-started ones."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from xpsfit.backgrounds import cumulative_integral
+from xpsfit.demo import demo_depth_scale, demo_spectra
+from xpsfit.demo_specs import DEMO_SPECS
+from xpsfit.fitting import Fitter, fit
+from xpsfit.lineshapes import gl
+from xpsfit.models import start_values
+from xpsfit.profile import group_by_sample
+from xpsfit.profile_fit import fit_profiles
+from xpsfit.profile_jobs import SEED_SIGNIFICANCE, seeded_spec
+from xpsfit.profile_result import ProfileResult
+from xpsfit.spec import BackgroundSpec, FitSpec, Param, Peak
+from xpsfit.spectrum import Spectrum
+
+BE = np.arange(280.0, 292.0, 0.05)
+M30 = {"m": Param(30.0, vary=False)}
+
+
+def _template(b_center: float = 287.0) -> FitSpec:
+    return FitSpec(
+        "C 1s",
+        None,
+        BackgroundSpec("active_shirley"),
+        (
+            Peak("A", "gl", Param(284.6, 284.0, 285.6), Param(1.0, 0.5, 2.5), Param(1.0, 0.0), M30),
+            Peak("B", "gl", Param(b_center, 286.5, 288.5), Param(1.2, 0.5, 2.5), Param(1.0, 0.0), M30),
+        ),
+    )  # fmt: skip
+
+
+def _spectrum(rng: np.random.Generator, b_area: float) -> Spectrum:
+    peaks = gl(BE, 30_000.0, 284.9, 1.3, m=30.0) + gl(BE, b_area, 287.0, 1.2, m=30.0)
+    y = 300.0 + peaks + 0.05 * cumulative_integral(BE, peaks)
+    return Spectrum(BE, rng.poisson(y).astype(float), region="C 1s")
+
+
+def test_significant_moves_are_carried_and_the_rest_restarts(rng: np.random.Generator) -> None:
+    template = _template()
+    result = fit(_spectrum(rng, 8_000.0), template)
+    assert result.ok, result.message
+    seeded = seeded_spec(result, template)
+    a_center = result.params["A_center"]
+    assert a_center.stderr is not None
+    # A's center moved 0.3 eV, far beyond its error: carried
+    assert abs(a_center.value - 284.6) > SEED_SIGNIFICANCE * a_center.stderr
+    assert seeded.component("A").center.value == a_center.value
+    # B sits where the template put it: its center restarts from the template value
+    b_center = result.params["B_center"]
+    assert b_center.stderr is not None
+    assert abs(b_center.value - 287.0) <= SEED_SIGNIFICANCE * b_center.stderr
+    assert seeded.component("B").center.value == 287.0
+    # bounds are always the template's; the fitted background is carried
+    for comp in seeded.components:
+        original = template.component(comp.id)
+        for q, par in comp.params().items():
+            ref = original.params()[q]
+            assert (par.min, par.max, par.vary) == (ref.min, ref.max, ref.vary)
+    assert seeded.background.params["k"].value == result.params["bg_k"].value
+
+
+def test_a_collapsed_component_restarts_from_the_template() -> None:
+    template = _template(b_center=288.0)
+    # no B line and a shallow dip where B sits: B's best area is on its bound (zero)
+    y = 300.0 + gl(BE, 30_000.0, 284.9, 1.3, m=30.0) - gl(BE, 100.0, 288.0, 1.2, m=30.0)
+    result = fit(Spectrum(BE, y, region="C 1s"), template)
+    assert result.params["B_area"].at_bound == "min"
+    seeded = seeded_spec(result, template)
+    assert seeded.component("B") == template.component("B")
+
+
+Runs = tuple[list[ProfileResult], list[ProfileResult]]
+
+
+@pytest.fixture(scope="module")
+def demo_both() -> Runs:
+    profiles = list(group_by_sample(demo_spectra(), demo_depth_scale()).values())
+    seeded = fit_profiles(profiles, DEMO_SPECS, seed="previous", jobs=1)
+    template = fit_profiles(profiles, DEMO_SPECS, seed="template", jobs=1)
+    return seeded, template
+
+
+def test_seeded_demo_fits_are_never_worse_than_template_starts(demo_both: Runs) -> None:
+    seeded, template = demo_both
+    compared = 0
+    for ps, pt in zip(seeded, template, strict=True):
+        for fs, ft in zip(ps.fits, pt.fits, strict=True):
+            assert (fs.region, fs.level) == (ft.region, ft.level)
+            assert fs.result is not None
+            assert ft.result is not None
+            # the same optimum within the minimiser's tolerance, or a better one
+            where = (ps.sample, fs.region, fs.level)
+            assert fs.result.chisqr <= ft.result.chisqr * (1.0 + 1e-6), where
+            compared += 1
+    assert compared == 117
+
+
+def test_best_start_picks_the_better_candidate(rng: np.random.Generator) -> None:
+    spectrum = _spectrum(rng, 8_000.0)
+    template = _template()
+    # B started in the wrong place, with the template's values offered as the alternative
+    off = template.with_component(
+        dataclasses.replace(template.component("B"), center=Param(288.4, 286.5, 288.5))
+    )
+    from_template = fit(spectrum, template)
+    best = Fitter().fit_best_start(spectrum, off, (start_values(template),))
+    assert best.ok
+    assert best.chisqr <= from_template.chisqr * (1.0 + 1e-6)
+    assert best.params["B_center"].value == pytest.approx(287.0, abs=0.05)
+    # starting at the better candidate also saves evaluations against the off start
+    assert best.nfev <= fit(spectrum, off).nfev
