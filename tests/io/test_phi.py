@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,51 +14,32 @@ from xpsfit.errors import ParseError
 from xpsfit.io import phi, text
 from xpsfit.io.registry import Reader
 
-
-class Golden(NamedTuple):
-    path: str
-    spectra: int
-    points: int
-    first: tuple[str, int, float, float]
-    last: tuple[str, float, float]
-    checksum: float
-    levels: int
-
-
+#: path, spectra, points, first, last, checksum (tests/io/conftest.py: Golden), then etch levels
 GOLDEN = [
-    Golden("ENGR241-Q2/01202020_TiN_AJA.3.First Point.spe", 1, 1376, ("Survey", 1376, 0.0, 1100.0), ("Survey", 0.0, 1100.0), 59618176.72216797, 0),
-    Golden("ENGR241-Q2/01202020_TiN_AJA.4.First Point.spe", 4, 804, ("Ti 2p", 201, 449.0, 469.0), ("C 1s", 278.0, 298.0), 7986771.04675293, 0),
-    Golden("ENGR241-Q2/020620.4.X1 Point 1_1.pro", 20, 4020, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 94.0, 114.0), 18251987.5, 4),
-    Golden("ENGR241-Q2/TiN_AJA_HiRes_Top_Ti_fit_org.spe", 1, 160, ("Ti 2p", 160, 450.82919, 466.72919), ("Ti 2p", 450.82919, 466.72919), 2709370.9116210938, 0),
-    Golden("ENGR241-Q2/x1pt1_depth.pro", 20, 4020, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 94.0, 114.0), 18251987.5, 4),
-    Golden("ENGR241-Q2/x1pt1_hires.spe", 5, 130, ("Ti 2p", 26, 449.0, 469.0), ("Si 2p", 94.0, 114.0), 3834866.7744140625, 0),
-    Golden("JesusF10-xps-data-analysis/BN-BS-1 SURVEY.spe", 1, 2201, ("Survey", 2201, 0.0, 1100.0), ("Survey", 0.0, 1100.0), 82953652.0, 0),
-    Golden("JesusF10-xps-data-analysis/BN-BS-1 multiplex.spe", 6, 3606, ("Bi 4f", 601, 150.0, 180.0), ("C 1s", 275.0, 300.0), 12781482.499908447, 0),
-    Golden("M-DaC_XPS/XPS_PHI_QUANTERA_depth_1.pro", 50, 10050, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 92.0, 112.0), 46673403.15991211, 25),
-    Golden("M-DaC_XPS/XPS_PHI_QUANTERA_narrow.spe", 4, 1704, ("Cu 2p", 501, 924.0, 974.0), ("C 1s", 278.0, 298.0), 62488487.56542969, 0),
-    Golden("M-DaC_XPS/XPS_PHI_QUANTERA_survey.spe", 1, 2801, ("Survey", 2801, -20.0, 1380.0), ("Survey", -20.0, 1380.0), 704555178.1890869, 0),
-    Golden("importtool/PHIMultiPak.SPE", 4, 2004, ("Survey", 1201, 0.0, 1200.0), ("Ir 4f", 55.0, 75.0), 35707853.402460575, 0),
-    Golden("pynxtools-xps/SnO2_10nm.spe", 1, 1751, ("Survey", 1751, 0.0, 1400.0), ("Survey", 0.0, 1400.0), 116666211.58277893, 0),
-    Golden("pynxtools-xps/SnO2_10nm_1.pro", 84, 43134, ("Survey", 1751, 0.0, 1400.0), ("Sn 3d", 480.0, 500.0), 2273221882.1701508, 21),
-    Golden("yadg/xps.spe", 2, 3562, ("Survey", 3401, -5.0, 1355.0), ("F 1s", 675.0, 695.0), 24595331.25, 0),
+    ("ENGR241-Q2/01202020_TiN_AJA.3.First Point.spe", 1, 1376, ("Survey", 1376, 0.0, 1100.0), ("Survey", 0.0, 1100.0), 59618176.72216797, 0),
+    ("ENGR241-Q2/01202020_TiN_AJA.4.First Point.spe", 4, 804, ("Ti 2p", 201, 449.0, 469.0), ("C 1s", 278.0, 298.0), 7986771.04675293, 0),
+    ("ENGR241-Q2/020620.4.X1 Point 1_1.pro", 20, 4020, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 94.0, 114.0), 18251987.5, 4),
+    ("ENGR241-Q2/TiN_AJA_HiRes_Top_Ti_fit_org.spe", 1, 160, ("Ti 2p", 160, 450.82919, 466.72919), ("Ti 2p", 450.82919, 466.72919), 2709370.9116210938, 0),
+    ("ENGR241-Q2/x1pt1_depth.pro", 20, 4020, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 94.0, 114.0), 18251987.5, 4),
+    ("ENGR241-Q2/x1pt1_hires.spe", 5, 130, ("Ti 2p", 26, 449.0, 469.0), ("Si 2p", 94.0, 114.0), 3834866.7744140625, 0),
+    ("JesusF10-xps-data-analysis/BN-BS-1 SURVEY.spe", 1, 2201, ("Survey", 2201, 0.0, 1100.0), ("Survey", 0.0, 1100.0), 82953652.0, 0),
+    ("JesusF10-xps-data-analysis/BN-BS-1 multiplex.spe", 6, 3606, ("Bi 4f", 601, 150.0, 180.0), ("C 1s", 275.0, 300.0), 12781482.499908447, 0),
+    ("M-DaC_XPS/XPS_PHI_QUANTERA_depth_1.pro", 50, 10050, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 92.0, 112.0), 46673403.15991211, 25),
+    ("M-DaC_XPS/XPS_PHI_QUANTERA_narrow.spe", 4, 1704, ("Cu 2p", 501, 924.0, 974.0), ("C 1s", 278.0, 298.0), 62488487.56542969, 0),
+    ("M-DaC_XPS/XPS_PHI_QUANTERA_survey.spe", 1, 2801, ("Survey", 2801, -20.0, 1380.0), ("Survey", -20.0, 1380.0), 704555178.1890869, 0),
+    ("importtool/PHIMultiPak.SPE", 4, 2004, ("Survey", 1201, 0.0, 1200.0), ("Ir 4f", 55.0, 75.0), 35707853.402460575, 0),
+    ("pynxtools-xps/SnO2_10nm.spe", 1, 1751, ("Survey", 1751, 0.0, 1400.0), ("Survey", 0.0, 1400.0), 116666211.58277893, 0),
+    ("pynxtools-xps/SnO2_10nm_1.pro", 84, 43134, ("Survey", 1751, 0.0, 1400.0), ("Sn 3d", 480.0, 500.0), 2273221882.1701508, 21),
+    ("yadg/xps.spe", 2, 3562, ("Survey", 3401, -5.0, 1355.0), ("F 1s", 675.0, 695.0), 24595331.25, 0),
 ]  # fmt: skip
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("golden", GOLDEN, ids=lambda g: g.path)
-def test_golden_values(realdata: Path, golden: Golden) -> None:
-    spectra = phi.load(realdata / golden.path)
-    assert len(spectra) == golden.spectra
-    assert sum(s.n_points for s in spectra) == golden.points
-    first, last = spectra[0], spectra[-1]
-    assert (first.region, first.n_points) == golden.first[:2]
-    assert first.binding_energy[[0, -1]] == pytest.approx(golden.first[2:], abs=1e-9)
-    assert last.region == golden.last[0]
-    assert last.binding_energy[[0, -1]] == pytest.approx(golden.last[1:], abs=1e-9)
-    total = sum(float(np.nansum(s.intensity)) for s in spectra)
-    assert total == pytest.approx(golden.checksum, rel=1e-12)
+@pytest.mark.parametrize("golden", GOLDEN, ids=lambda g: g[0])
+def test_golden_values(check_golden: Callable[..., Any], golden: tuple[Any, ...]) -> None:
+    spectra, (n_levels,) = check_golden(phi.load, golden)
     levels = {s.etch_level for s in spectra if s.etch_level is not None}
-    assert len(levels) == golden.levels
+    assert len(levels) == n_levels
     assert all(s.source_energy > 1000 for s in spectra)
 
 

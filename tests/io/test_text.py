@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,50 +15,32 @@ from xpsfit.errors import ParseError
 from xpsfit.io import text
 from xpsfit.io.textcolumns import cut_blocks, sniff_delimiter
 
-
-class Golden(NamedTuple):
-    path: str
-    spectra: int
-    points: int
-    first: tuple[str, int, float, float]
-    last: tuple[str, float, float]
-    checksum: float
-    levels: int
-
-
+#: path, spectra, points, first, last, checksum (tests/io/conftest.py: Golden), then etch levels
 GOLDEN = [
-    Golden("ENGR241-Q2/TiN_AJA_HiRes_Top.csv", 4, 804, ("Ti 2p", 201, 448.7292, 468.7292), ("C 1s", 277.7292, 297.7292), 7986771.046800001, 0),
-    Golden("ENGR241-Q2/x1pt1_depth.csv", 20, 4020, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 94.0, 114.0), 18251987.5, 4),
-    Golden("JesusF10-xps-data-analysis/BN-BS-1 multiplex.txt", 6, 3606, ("Bi 4f", 601, 150.0, 180.0), ("C 1s", 275.0, 300.0), 8975673.0, 0),
-    Golden("LG4X-V2/C1s_sample.csv", 1, 351, ("C 1s", 351, 266.5, 301.5), ("C 1s", 266.5, 301.5), 570935.0, 0),
-    Golden("LG4X-V2/PET_C1s.csv", 1, 401, ("C 1s", 401, 279.300817131996, 299.300817131996), ("C 1s", 279.300817131996, 299.300817131996), 226242.9118, 0),
-    Golden("M-DaC_XPS/XPS_PHI_QUANTERA_depth_1.csv", 50, 10050, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 92.0, 112.0), 46673403.160399996, 25),
-    Golden("M-DaC_XPS/XPS_PHI_QUANTERA_narrow.csv", 4, 1704, ("Cu 2p", 501, 924.0, 974.0), ("C 1s", 278.0, 298.0), 62488487.5701, 0),
-    Golden("importtool/CasaXPS_report.TXT", 1, 605, ("Si 2p", 605, 94.81, 109.91), ("Si 2p", 94.81, 109.91), 187805.95880000002, 0),
-    Golden("lmfitxps/clean_Au_4f.csv", 1, 294, ("Au 4f", 294, 84.0016, 96.0), ("Au 4f", 84.0016, 96.0), 5203567.0, 0),
-    Golden("lmfitxps/clean_Au_4f.txt", 1, 294, ("Au 4f", 294, 84.0, 95.9984), ("Au 4f", 84.0, 95.9984), 5202867.0, 0),
-    Golden("pynxtools-xps/vms_txt_export.txt", 4, 3404, ("Survey", 1201, 0.0, 1200.0), ("Ni 2p", 840.0, 890.0), 110463167.72, 0),
-    Golden("pynxtools-xps/FeO_analyzed_lineshapes_cols.txt", 1, 1121, ("Fe 2p", 1121, 694.0, 750.0), ("Fe 2p", 694.0, 750.0), 6995588.385, 0),
-    Golden("theoechem-IL/20240220_Au_MPPipTFSI4AMSIol3_C_1s.csv", 1, 161, ("C 1s", 161, 279.1, 299.1), ("C 1s", 279.1, 299.1), 470283.817, 0),
-    Golden("xps-excel-macro/120324_1144_C1s.txt", 2, 702, ("C 1s", 351, 275.0, 310.0), ("C 1s", 275.0, 310.0), 1138739.0, 0),
-    Golden("xps-excel-macro/Ag_Ag3d.txt", 1, 201, ("Ag 3d", 201, 362.0, 382.0), ("Ag 3d", 362.0, 382.0), 7342110.0, 0),
-    Golden("xps-fitting-workbench/C1s.review-v1.curves.csv", 1, 231, ("C 1s", 231, 275.00005371093744, 298.00005371093744), ("C 1s", 275.00005371093744, 298.00005371093744), 6824261.0524267815, 0),
+    ("ENGR241-Q2/TiN_AJA_HiRes_Top.csv", 4, 804, ("Ti 2p", 201, 448.7292, 468.7292), ("C 1s", 277.7292, 297.7292), 7986771.046800001, 0),
+    ("ENGR241-Q2/x1pt1_depth.csv", 20, 4020, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 94.0, 114.0), 18251987.5, 4),
+    ("JesusF10-xps-data-analysis/BN-BS-1 multiplex.txt", 6, 3606, ("Bi 4f", 601, 150.0, 180.0), ("C 1s", 275.0, 300.0), 8975673.0, 0),
+    ("LG4X-V2/C1s_sample.csv", 1, 351, ("C 1s", 351, 266.5, 301.5), ("C 1s", 266.5, 301.5), 570935.0, 0),
+    ("LG4X-V2/PET_C1s.csv", 1, 401, ("C 1s", 401, 279.300817131996, 299.300817131996), ("C 1s", 279.300817131996, 299.300817131996), 226242.9118, 0),
+    ("M-DaC_XPS/XPS_PHI_QUANTERA_depth_1.csv", 50, 10050, ("O 1s", 201, 523.0, 543.0), ("Si 2p", 92.0, 112.0), 46673403.160399996, 25),
+    ("M-DaC_XPS/XPS_PHI_QUANTERA_narrow.csv", 4, 1704, ("Cu 2p", 501, 924.0, 974.0), ("C 1s", 278.0, 298.0), 62488487.5701, 0),
+    ("importtool/CasaXPS_report.TXT", 1, 605, ("Si 2p", 605, 94.81, 109.91), ("Si 2p", 94.81, 109.91), 187805.95880000002, 0),
+    ("lmfitxps/clean_Au_4f.csv", 1, 294, ("Au 4f", 294, 84.0016, 96.0), ("Au 4f", 84.0016, 96.0), 5203567.0, 0),
+    ("lmfitxps/clean_Au_4f.txt", 1, 294, ("Au 4f", 294, 84.0, 95.9984), ("Au 4f", 84.0, 95.9984), 5202867.0, 0),
+    ("pynxtools-xps/vms_txt_export.txt", 4, 3404, ("Survey", 1201, 0.0, 1200.0), ("Ni 2p", 840.0, 890.0), 110463167.72, 0),
+    ("pynxtools-xps/FeO_analyzed_lineshapes_cols.txt", 1, 1121, ("Fe 2p", 1121, 694.0, 750.0), ("Fe 2p", 694.0, 750.0), 6995588.385, 0),
+    ("theoechem-IL/20240220_Au_MPPipTFSI4AMSIol3_C_1s.csv", 1, 161, ("C 1s", 161, 279.1, 299.1), ("C 1s", 279.1, 299.1), 470283.817, 0),
+    ("xps-excel-macro/120324_1144_C1s.txt", 2, 702, ("C 1s", 351, 275.0, 310.0), ("C 1s", 275.0, 310.0), 1138739.0, 0),
+    ("xps-excel-macro/Ag_Ag3d.txt", 1, 201, ("Ag 3d", 201, 362.0, 382.0), ("Ag 3d", 362.0, 382.0), 7342110.0, 0),
+    ("xps-fitting-workbench/C1s.review-v1.curves.csv", 1, 231, ("C 1s", 231, 275.00005371093744, 298.00005371093744), ("C 1s", 275.00005371093744, 298.00005371093744), 6824261.0524267815, 0),
 ]  # fmt: skip
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("golden", GOLDEN, ids=lambda g: g.path)
-def test_golden_values(realdata: Path, golden: Golden) -> None:
-    spectra = text.load(realdata / golden.path)
-    assert len(spectra) == golden.spectra
-    assert sum(s.n_points for s in spectra) == golden.points
-    assert (spectra[0].region, spectra[0].n_points) == golden.first[:2]
-    assert spectra[0].binding_energy[[0, -1]] == pytest.approx(golden.first[2:], abs=1e-9)
-    assert spectra[-1].region == golden.last[0]
-    assert spectra[-1].binding_energy[[0, -1]] == pytest.approx(golden.last[1:], abs=1e-9)
-    total = sum(float(np.nansum(s.intensity)) for s in spectra)
-    assert total == pytest.approx(golden.checksum, rel=1e-12)
-    assert len({s.etch_level for s in spectra if s.etch_level is not None}) == golden.levels
+@pytest.mark.parametrize("golden", GOLDEN, ids=lambda g: g[0])
+def test_golden_values(check_golden: Callable[..., Any], golden: tuple[Any, ...]) -> None:
+    spectra, (n_levels,) = check_golden(text.load, golden)
+    assert len({s.etch_level for s in spectra if s.etch_level is not None}) == n_levels
 
 
 @pytest.mark.realdata
