@@ -9,7 +9,8 @@ Jacobian at the optimum (:mod:`xpsfit.uncertainty`).
 Status:
 
 * ``"converged"``: the minimiser converged and every free parameter has an error bar;
-* ``"at_bound"``: converged with one or more free parameters on a bound (those have no error);
+* ``"at_bound"``: converged with one or more free parameters on a bound, or no longer affecting
+  the model (a component fitted to zero area: its center and width); those have no error bar;
 * ``"max_evaluations"``: stopped at ``max_nfev`` residual evaluations;
 * ``"failed"``: the minimiser failed, the model became non-finite, or no error bars exist.
 
@@ -37,10 +38,10 @@ from xpsfit.errors import FitError, XpsfitError
 from xpsfit.model_cache import ModelCache
 from xpsfit.models import Model, build_cached
 from xpsfit.result import FitResult, FitStatus
-from xpsfit.result_builder import assemble_result
+from xpsfit.result_builder import assemble_result, free_values
 from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
-from xpsfit.uncertainty import covariance
+from xpsfit.uncertainty import covariance, inert, limit_message
 from xpsfit.varpro import Evaluation, Projection
 
 __all__ = [
@@ -73,7 +74,8 @@ class FitCancelled(XpsfitError):  # noqa: N818 (the name callers know)
 
 @dataclass(frozen=True, eq=False)
 class Solution:
-    """Outcome of the minimisation before results are assembled."""
+    """Outcome of the minimisation before results are assembled (``inert``: free parameters
+    that no longer affect the model and have no error bar, see :func:`xpsfit.uncertainty.inert`)."""
 
     evaluation: Evaluation
     cov: FloatArray | None
@@ -83,6 +85,7 @@ class Solution:
     nfev: int
     status: FitStatus
     message: str
+    inert: tuple[str, ...] = ()
 
 
 def prepare(spectrum: Spectrum, spec: FitSpec, weights: Weights) -> tuple[Spectrum, FloatArray]:
@@ -237,21 +240,27 @@ def solve_projection(
     redchi = chisqr / (data.size - n_free)
     hits = _bounds_hit(model, ev)
     keep = np.array([n not in hits for n in model.free], dtype=bool)
+    idle: tuple[str, ...] = ()
     cov: FloatArray | None = np.zeros((0, 0))
     if n_free and errors:
-        cov = covariance(proj.full_jacobian(ev), redchi, keep)
+        jac = proj.full_jacobian(ev)
+        values = free_values(proj, ev.theta, ev.linear)
+        unused = inert(jac, np.array([values[n] for n in model.free])) & keep
+        idle = tuple(n for n, u in zip(model.free, unused.tolist(), strict=True) if u)
+        keep &= ~unused
+        cov = covariance(jac, redchi, keep)
     elif n_free:
         cov = None
-    if status == "converged" and hits:
+    if status == "converged" and (hits or idle):
         status = "at_bound"
-        message = "at a bound (no error bar): " + ", ".join(f"{n} ({b})" for n, b in hits.items())
+        message = limit_message(model, hits, idle)
     if errors and cov is None and status in ("converged", "at_bound"):
         status = "at_bound" if hits else "failed"
         message = (message + "; " if hits else "") + (
             "no error bars: the covariance is singular (some parameters are not "
             "determined by the data)"
         )
-    return proj, Solution(ev, cov, hits, chisqr, redchi, nfev, status, message)
+    return proj, Solution(ev, cov, hits, chisqr, redchi, nfev, status, message, idle)
 
 
 class Fitter:

@@ -13,7 +13,10 @@ Free parameters are split into *linear* ones (areas whose only dependents are ra
 links and doublet minor lines, and the background offset and slope) that the fit solves by
 bounded linear least squares at every step, and *nonlinear* ones (centers, widths, shapes, the
 active-Shirley step factor...) that the minimiser varies. Bounds and expressions of linked
-parameters follow the link, not the spec's ``min``/``max``.
+parameters follow the link, not the spec's ``min``/``max``. A tolerance helper starts from the
+offset or ratio that the linked parameter's value implies when that lies inside the link's
+window (so the fitted spec of a result, whose linked values are the fitted ones, reproduces
+the fit), else from the link's value; the window itself is always the link's.
 
 Background parameters are named ``bg_offset`` (intensity), ``bg_slope`` (intensity/eV),
 ``bg_k`` (active-Shirley step per unit peak area, 1/eV) and ``bg_B``, ``bg_C``, ``bg_D``
@@ -37,7 +40,7 @@ from xpsfit.lineshapes import LINESHAPES
 from xpsfit.model_background import BackgroundModel, background_model
 from xpsfit.model_cache import ModelCache
 from xpsfit.result import LineRole
-from xpsfit.spec import Doublet, FitSpec, Param, Peak, param_name
+from xpsfit.spec import Doublet, FitSpec, Link, Param, Peak, param_name
 from xpsfit.spectrum import Spectrum
 from xpsfit.unit_profiles import ProfileTables
 
@@ -171,8 +174,35 @@ def _fmt(value: float) -> str:
     return repr(float(value))
 
 
-def _link_defs(name: str, quantity: str, par: Param) -> list[ParamDef]:
-    """The parameter (and tolerance helper) a linked parameter becomes."""
+def _helper_start(link: Link, value: float, ref_value: float | None) -> float:
+    """Start of a tolerance helper: the offset or ratio the linked parameter's own value
+    implies (its fitted value after a fit, see :func:`xpsfit.result_builder.fitted_spec`) when
+    that lies in the link's window ``value +- tolerance``, else the link's value."""
+    lo, hi = link.value - link.tolerance, link.value + link.tolerance
+    if ref_value is None or not math.isfinite(ref_value):
+        return link.value
+    if link.kind == "ratio":
+        implied = value / ref_value if ref_value != 0 else math.nan
+    else:
+        implied = value - ref_value
+    slack = 1e-9 * max(abs(lo), abs(hi), link.tolerance)  # rounding of the stored values
+    if not lo - slack <= implied <= hi + slack:
+        return link.value
+    return min(max(implied, lo), hi)
+
+
+def _ref_value(spec: FitSpec, link: Link, quantity: str) -> float | None:
+    """Value in ``spec`` of the parameter a link refers to (``None`` when it has none)."""
+    for comp in spec.components:
+        if comp.id == link.ref:
+            par = comp.params().get(quantity)
+            return None if par is None else float(par.value)
+    return None
+
+
+def _link_defs(name: str, quantity: str, par: Param, ref_value: float | None) -> list[ParamDef]:
+    """The parameter (and tolerance helper) a linked parameter becomes; ``ref_value`` is the
+    value of the referenced parameter in the spec (``None``: unknown)."""
     link = par.link
     assert link is not None
     ref = param_name(link.ref, quantity)
@@ -182,7 +212,7 @@ def _link_defs(name: str, quantity: str, par: Param) -> list[ParamDef]:
         suffix = "_factor" if kind == "ratio" else "_offset"
         helper = ParamDef(
             name + suffix,
-            link.value,
+            _helper_start(link, par.value, ref_value),
             link.value - link.tolerance,
             link.value + link.tolerance,
             role="helper",
@@ -215,7 +245,7 @@ def _limits(comp: Peak, quantity: str) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
-def _component_defs(comp: Peak) -> list[ParamDef]:
+def _component_defs(comp: Peak, spec: FitSpec) -> list[ParamDef]:
     shape = LINESHAPES.get(comp.lineshape)
     if shape is None:
         raise SpecError(
@@ -236,7 +266,7 @@ def _component_defs(comp: Peak) -> list[ParamDef]:
     for quantity, par in given.items():
         name = prefix + quantity
         if par.link is not None:
-            defs.extend(_link_defs(name, quantity, par))
+            defs.extend(_link_defs(name, quantity, par, _ref_value(spec, par.link, quantity)))
         elif par.expr is not None:
             defs.append(ParamDef(name, par.value, expr=par.expr))
         else:
@@ -317,7 +347,7 @@ def start_values(spec: FitSpec) -> dict[str, float]:
     """
     defs: list[ParamDef] = []
     for comp in spec.components:
-        defs += _component_defs(comp)
+        defs += _component_defs(comp, spec)
     defs += _shared_defs(spec, {d.name for d in defs})
     return {p.name: p.value for p in defs if p.is_free}
 
@@ -354,7 +384,7 @@ def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) ->
     defs: list[ParamDef] = []
     lines: list[LineDef] = []
     for comp in spec.components:
-        defs += _component_defs(comp)
+        defs += _component_defs(comp, spec)
         lines += _line_defs(spec, comp)
     taken = {d.name for d in defs}
     defs += _shared_defs(spec, taken)

@@ -16,7 +16,7 @@ Three ways to start each level's fit (``seed``):
 Charge correction applies to the whole profile first (:class:`ChargeCorrection`). Work is
 shipped to worker processes as plain data (or run in this process for one job, ``jobs=1``
 or a profile too small to pay for the pool); ``progress(done, total)`` is called as spectra
-finish and ``cancel()`` is polled between them. Every spectrum gets its own status: a bad one
+finish and ``cancel()`` is polled between them and inside each fit. Every spectrum gets its own status: a bad one
 (NaN, all zero, too few points, non-monotonic axis, spikes, negative counts) gets a
 structured :class:`~xpsfit.profile_result.SpectrumIssue` and the others finish.
 """
@@ -38,7 +38,7 @@ from xpsfit.errors import SpecError, XpsfitError
 from xpsfit.fitting import fit
 from xpsfit.profile import DepthProfile, ProfileError, ProfileLevel
 from xpsfit.profile_global import DEFAULT_SHARED, SharedQuantity, run_any
-from xpsfit.profile_jobs import make_job
+from xpsfit.profile_jobs import SharedCancel, make_job
 from xpsfit.profile_result import (
     ProfileResult,
     SeedMode,
@@ -215,25 +215,39 @@ def _execute(jobs: list[dict[str, Any]], workers: int, run: _Run) -> dict[str, d
         for job in jobs:
             if run.cancelled():
                 break
-            for outcome in run_any({**job, "live": True}):
+            for outcome in run_any({**job, "live": True}, run.cancelled):
                 outcomes[outcome["key"]] = outcome
                 run.advance(1)
         return outcomes
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    ctx = _context()
+    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        stop = manager.Event()  # read by the workers' cancel callables
         ordered = sorted(jobs, key=_channels, reverse=True)
-        pending: set[Future[list[dict[str, Any]]]] = {pool.submit(run_any, j) for j in ordered}
+        pending: set[Future[list[dict[str, Any]]]] = {
+            pool.submit(run_any, j, SharedCancel(stop)) for j in ordered
+        }
         while pending:
-            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                for outcome in fut.result():
-                    outcomes[outcome["key"]] = outcome
-                run.advance(len(fut.result()))
+            finished, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
+            _gather(finished, outcomes, run)
             if pending and run.cancelled():
+                stop.set()
                 for fut in pending:
                     fut.cancel()
                 pool.shutdown(wait=True, cancel_futures=True)
+                _gather({f for f in pending if not f.cancelled()}, outcomes, run)
                 break
     return outcomes
+
+
+def _gather(
+    finished: set[Future[list[dict[str, Any]]]], outcomes: dict[str, dict[str, Any]], run: _Run
+) -> None:
+    """Record the outcomes of finished jobs (a cancelled chain returns the levels it did)."""
+    for fut in finished:
+        done = fut.result()
+        for outcome in done:
+            outcomes[outcome["key"]] = outcome
+        run.advance(len(done))
 
 
 def _collect(
@@ -364,7 +378,9 @@ def fit_profile(
     progress
         ``progress(done, total)`` called as spectra finish.
     cancel
-        Polled between spectra; when it returns true, unfinished spectra get status
+        Polled between spectra and inside every fit (Monte Carlo replicas included; worker
+        processes see it through a shared event within :data:`~xpsfit.profile_jobs.CANCEL_POLL_S`
+        s); once it returns true the call returns promptly and unfinished spectra get status
         ``cancelled``.
     monte_carlo
         Monte Carlo replicas per spectrum (0: none).

@@ -12,7 +12,7 @@ the shared parameters fixed at their global values, which gives every level its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal, TypeAlias
 
@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
-from xpsfit.fitting import Fitter, prepare
+from xpsfit.fitting import FitCancelled, Fitter, prepare
 from xpsfit.model_cache import ModelCache
 from xpsfit.models import Model, build_cached
 from xpsfit.profile_jobs import check_spectrum, failure_text, fit_options, run_job
@@ -69,7 +69,11 @@ def _layout(
 
 
 def global_fit(
-    spectra: Sequence[Spectrum], spec: FitSpec, shared: Sequence[str] = DEFAULT_SHARED
+    spectra: Sequence[Spectrum],
+    spec: FitSpec,
+    shared: Sequence[str] = DEFAULT_SHARED,
+    *,
+    cancel: Callable[[], bool] | None = None,
 ) -> dict[str, float]:
     """Fit all spectra at once with the shared parameters common to all of them.
 
@@ -81,6 +85,9 @@ def global_fit(
         The region's template.
     shared
         Quantities shared by all levels.
+    cancel
+        Called before each evaluation of the stacked residual; returning true raises
+        :class:`~xpsfit.fitting.FitCancelled`.
 
     Returns
     -------
@@ -91,6 +98,8 @@ def global_fit(
     ------
     FitError
         A spectrum cannot be windowed or the model is not finite.
+    FitCancelled
+        When ``cancel`` returned true.
     """
     prepared = [prepare(s, spec, "poisson") for s in spectra]
     cache = ModelCache()
@@ -111,6 +120,8 @@ def global_fit(
     start = np.clip(start, lo + inside, hi - inside)
 
     def residual(x: FloatArray) -> FloatArray:
+        if cancel is not None and cancel():
+            raise FitCancelled("global fit cancelled")
         return np.concatenate([p.residual(x[row]) for p, row in zip(projs, maps, strict=True)])
 
     def jacobian(x: FloatArray) -> FloatArray:
@@ -151,8 +162,12 @@ def _fixed_spec(spec: FitSpec, values: Mapping[str, float], shared: Sequence[str
     return out
 
 
-def run_global_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Worker side of a global job: check, fit all good levels together, refit each level."""
+def run_global_job(
+    job: Mapping[str, Any], cancel: Callable[[], bool] | None = None
+) -> list[dict[str, Any]]:
+    """Worker side of a global job: check, fit all good levels together, refit each level.
+
+    Once ``cancel`` returns true the job stops and returns the outcomes so far."""
     spec = spec_from_dict(job["spec"], source="template")
     out: list[dict[str, Any]] = []
     good: list[tuple[str, Spectrum]] = []
@@ -164,7 +179,11 @@ def run_global_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
         else:
             out.append({"key": key, "issue": [issue.code, issue.message]})
     try:
-        values = global_fit([s for _, s in good], spec, job["shared"]) if good else {}
+        values = (
+            global_fit([s for _, s in good], spec, job["shared"], cancel=cancel) if good else {}
+        )
+    except FitCancelled:
+        return out
     except Exception as exc:  # the region's spectra fail together, the profile goes on
         return out + [
             {"key": k, "issue": ["fit_failed", "global fit: " + failure_text(s, exc)]}
@@ -174,7 +193,9 @@ def run_global_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
     fitter = Fitter()
     for key, spectrum in good:
         try:
-            result = fitter.fit(spectrum, level_spec, **fit_options(job, spectrum))
+            result = fitter.fit(spectrum, level_spec, **fit_options(job, spectrum, cancel))
+        except FitCancelled:
+            break
         except Exception as exc:  # one spectrum's failure must not stop the profile
             out.append({"key": key, "issue": ["fit_failed", failure_text(spectrum, exc)]})
             continue
@@ -182,8 +203,11 @@ def run_global_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def run_any(job: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Run a chain job or a global job (the function worker processes execute)."""
+def run_any(
+    job: Mapping[str, Any], cancel: Callable[[], bool] | None = None
+) -> list[dict[str, Any]]:
+    """Run a chain job or a global job (the function worker processes execute); ``cancel``
+    stops it early (see :func:`xpsfit.profile_jobs.run_job`)."""
     if job.get("kind") == "global":
-        return run_global_job(job)
-    return run_job(job)
+        return run_global_job(job, cancel)
+    return run_job(job, cancel)

@@ -12,15 +12,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from scipy.ndimage import median_filter
 
 from xpsfit.errors import XpsfitError
-from xpsfit.fitting import Fitter
+from xpsfit.fitting import FitCancelled, Fitter
 from xpsfit.models import start_values
 from xpsfit.profile_result import IssueCode, SpectrumIssue
 from xpsfit.profile_transport import outcome_of
@@ -32,7 +33,9 @@ from xpsfit.spectrum import Spectrum
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "CANCEL_POLL_S",
     "MIN_POINTS",
+    "SharedCancel",
     "check_spectrum",
     "failure_text",
     "fit_options",
@@ -84,6 +87,37 @@ def check_spectrum(spectrum: Spectrum) -> SpectrumIssue | None:
     return None
 
 
+#: How often a worker process reads the shared cancel flag, s (far below the 1 s a user
+#: waits for Cancel, far above the cost of one read).
+CANCEL_POLL_S = 0.05
+
+
+class SharedCancel:
+    """The ``cancel`` callable of worker processes: true once a shared event is set.
+
+    Parameters
+    ----------
+    event
+        An event other processes can read, e.g. from :meth:`multiprocessing.Manager.Event`
+        (anything with ``is_set()``; it must pickle to the worker).
+    interval
+        Least time between two reads of the event, s (a read may cost an inter-process round
+        trip, and fits poll before every model evaluation).
+    """
+
+    def __init__(self, event: Any, interval: float = CANCEL_POLL_S) -> None:
+        self.event = event
+        self.interval = interval
+        self._next_read = 0.0
+        self._cancelled = False
+
+    def __call__(self) -> bool:
+        if not self._cancelled and time.monotonic() >= self._next_read:
+            self._next_read = time.monotonic() + self.interval
+            self._cancelled = bool(self.event.is_set())
+        return self._cancelled
+
+
 def _issue(code: IssueCode, message: str) -> SpectrumIssue:
     return SpectrumIssue(code, message)
 
@@ -123,11 +157,14 @@ def make_job(
     }
 
 
-def fit_options(job: Mapping[str, Any], spectrum: Spectrum) -> dict[str, Any]:
+def fit_options(
+    job: Mapping[str, Any], spectrum: Spectrum, cancel: Callable[[], bool] | None = None
+) -> dict[str, Any]:
     """Keyword arguments of :func:`xpsfit.fitting.fit` for one spectrum of a job."""
     opts: dict[str, Any] = {
         "monte_carlo": job["monte_carlo"],
         "seed": seed_for(job["mc_seed"], spectrum),
+        "cancel": cancel,
     }
     if job["max_nfev"] is not None:
         opts["max_nfev"] = int(job["max_nfev"])
@@ -221,12 +258,21 @@ def _fit_one(
     spec: FitSpec,
     job: Mapping[str, Any],
     alternatives: tuple[Mapping[str, float], ...] = (),
+    cancel: Callable[[], bool] | None = None,
 ) -> FitResult:
-    return fitter.fit_best_start(spectrum, spec, alternatives, **fit_options(job, spectrum))
+    opts = fit_options(job, spectrum, cancel)
+    return fitter.fit_best_start(spectrum, spec, alternatives, **opts)
 
 
-def run_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Fit a job's chain; returns one plain outcome per item (runs in a worker process)."""
+def run_job(
+    job: Mapping[str, Any], cancel: Callable[[], bool] | None = None
+) -> list[dict[str, Any]]:
+    """Fit a job's chain; returns one plain outcome per item (runs in a worker process).
+
+    ``cancel`` is polled before each level and inside every fit (Monte Carlo replicas
+    included); once it returns true the chain stops and the outcomes so far are returned
+    (the remaining items have none).
+    """
     template = spec_from_dict(job["spec"], source="template")
     current = template
     template_start = start_values(template)
@@ -234,6 +280,8 @@ def run_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
     previous: FitResult | None = None
     out: list[dict[str, Any]] = []
     for key, fields in job["items"]:
+        if cancel is not None and cancel():
+            break
         spectrum = Spectrum(**fields)
         issue = check_spectrum(spectrum)
         if issue is not None:
@@ -241,12 +289,14 @@ def run_job(job: Mapping[str, Any]) -> list[dict[str, Any]]:
             continue
         try:
             if current is template:
-                result = _fit_one(fitter, spectrum, template, job)
+                result = _fit_one(fitter, spectrum, template, job, cancel=cancel)
             else:  # seeded, or from the template's values when they fit better
-                result = _fit_one(fitter, spectrum, current, job, (template_start,))
+                result = _fit_one(fitter, spectrum, current, job, (template_start,), cancel)
             if current is not template and _doubtful(result, previous, template):
-                retry = _fit_one(fitter, spectrum, template, job)
+                retry = _fit_one(fitter, spectrum, template, job, cancel=cancel)
                 result = retry if retry.ok and retry.chisqr < result.chisqr else result
+        except FitCancelled:
+            break
         except Exception as exc:  # one spectrum's failure must not stop the profile
             out.append({"key": key, "issue": ["fit_failed", failure_text(spectrum, exc)]})
             continue

@@ -119,7 +119,7 @@ def _param_results(model: Model, prop: Propagation, sol: Solution) -> dict[str, 
     out = {}
     for p in model.params:
         stderr = prop.stderr(p.name) if p.vary or p.expr is not None else None
-        if p.name in sol.at_bound:
+        if p.name in sol.at_bound or p.name in sol.inert:
             stderr = None
         bound = sol.at_bound.get(p.name)
         out[p.name] = ParamResult(
@@ -137,15 +137,16 @@ def assemble_result(label: str, proj: Projection, sol: Solution) -> FitResult:
     """Build the :class:`FitResult` of a finished fit."""
     model, ev = proj.model, sol.evaluation
     free = free_values(proj, ev.theta, ev.linear)
-    prop = propagate(model, free, sol.cov)
+    kept = np.array([n not in sol.at_bound and n not in sol.inert for n in model.free], dtype=bool)
+    prop = propagate(model, free, sol.cov, kept)
     values = dict(zip(prop.names, prop.values.tolist(), strict=True))
     proj.evaluate(ev.theta)
     lines = _lines(proj, prop, values)
     species = tuple(model.spec.species())
     groups = [[ln.area for ln in model.lines if ln.species == s] for s in species]
-    areas, species_cov = prop.combined(groups)
+    areas, species_cov, determined = prop.combined(groups)
     errs = [
-        None if species_cov is None else math.sqrt(max(species_cov[i, i], 0.0))
+        None if species_cov is None or not determined[i] else math.sqrt(max(species_cov[i, i], 0.0))
         for i in range(len(species))
     ]
     fractions, notes = evaluate_fractions(

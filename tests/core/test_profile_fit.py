@@ -197,13 +197,22 @@ def test_pool_and_sequential_give_identical_fits(
 
 
 def test_cancel_marks_unfinished_spectra(demo_profiles: list[DepthProfile]) -> None:
-    calls = {"n": 0}
+    finished = {"n": 0}
 
-    def cancel() -> bool:
-        calls["n"] += 1
-        return calls["n"] > 2
+    def progress(done: int, total: int) -> None:
+        finished["n"] = done
 
-    result = fit_profile(demo_profiles[0], DEMO_SPECS, seed="template", jobs=1, cancel=cancel)
+    def cancel() -> bool:  # polled inside the fits too: cancels after two spectra
+        return finished["n"] >= 2
+
+    result = fit_profile(
+        demo_profiles[0],
+        DEMO_SPECS,
+        seed="template",
+        jobs=1,
+        progress=progress,
+        cancel=cancel,
+    )
     statuses = {f.status for f in result.fits}
     assert "cancelled" in statuses
     assert "ok" in statuses
