@@ -16,7 +16,7 @@ from xpsfit.errors import XpsfitError
 from xpsfit.model_cache import ModelCache
 from xpsfit.preview_model import ModelCurves, evaluate_spec, spec_window
 from xpsfit.result import FitResult
-from xpsfit.spec import FitSpec, Param
+from xpsfit.spec import FitSpec, Param, Peak
 from xpsfit.spectrum import Spectrum
 
 FloatArray = NDArray[np.float64]
@@ -161,4 +161,29 @@ def moved_component(
         changes["fwhm"] = replace(comp.fwhm, value=float(fwhm))
     if not changes:
         return spec
-    return spec.with_component(replace(comp, **changes))
+    moved = spec.with_component(replace(comp, **changes))
+    return _carry_dependents(moved, comp, {component_id})
+
+
+def _carry_dependents(spec: FitSpec, old: Peak, seen: set[str]) -> FitSpec:
+    """Move the components linked to ``old`` along with it (offset links shift, ratio links
+    scale), so a satellite follows its parent while the parent is dragged."""
+    new = spec.component(old.id)
+    for dep in spec.components:
+        if dep.id in seen:
+            continue
+        changes: dict[str, Param] = {}
+        for name in ("center", "fwhm", "area"):
+            par: Param = getattr(dep, name)
+            was, now = getattr(old, name).value, getattr(new, name).value
+            if par.link is None or par.link.ref != old.id or was == now:
+                continue
+            if par.link.kind == "ratio":
+                value = par.value * (now / was) if was else par.value
+            else:
+                value = par.value + (now - was)
+            changes[name] = replace(par, value=value)
+        if changes:
+            seen.add(dep.id)
+            spec = _carry_dependents(spec.with_component(replace(dep, **changes)), dep, seen)
+    return spec
