@@ -25,11 +25,10 @@ Background parameters are named ``bg_offset`` (intensity), ``bg_slope`` (intensi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import CodeType
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,54 +38,17 @@ from xpsfit.errors import SpecError
 from xpsfit.lineshapes import LINESHAPES
 from xpsfit.model_background import BackgroundModel, background_model
 from xpsfit.model_cache import ModelCache
+from xpsfit.model_params import MIN_FWHM, ParamDef, component_defs, shared_defs, start_values
 from xpsfit.result import LineRole
-from xpsfit.spec import Doublet, FitSpec, Link, Param, Peak, param_name
+from xpsfit.spec import Doublet, FitSpec, Peak, param_name
 from xpsfit.spectrum import Spectrum
 from xpsfit.unit_profiles import ProfileTables
 
 __all__ = ["MIN_FWHM", "LineDef", "Model", "ParamDef", "build", "build_cached", "start_values"]
 
 FloatArray = NDArray[np.float64]
-ParamRole: TypeAlias = Literal["component", "derived", "helper", "shared", "background"]
-
-#: Smallest FWHM a fit may reach, eV (keeps every line shape finite).
-MIN_FWHM = 0.01
-_POSITIVE_RATIO_MIN = 1e-3
 #: Unit-profile tables reach this many window widths at the narrowest FWHM.
 TABLE_REACH = 4.0
-
-
-@dataclass(frozen=True)
-class ParamDef:
-    """One parameter in lmfit's terms.
-
-    Parameters
-    ----------
-    name
-        lmfit name.
-    value, min, max, vary, expr
-        As in :class:`lmfit.Parameter`.
-    role
-        ``"component"``, ``"derived"`` (minor line), ``"helper"`` (tolerance), ``"shared"``
-        or ``"background"``.
-    linear_ref
-        For an expression ``ref * factor`` (ratio or equal link of an area, minor-line area):
-        the parameter it is proportional to.
-    """
-
-    name: str
-    value: float
-    min: float = -math.inf
-    max: float = math.inf
-    vary: bool = True
-    expr: str | None = None
-    role: ParamRole = "component"
-    linear_ref: str | None = None
-
-    @property
-    def is_free(self) -> bool:
-        """True when the minimiser varies it directly."""
-        return self.vary and self.expr is None
 
 
 @dataclass(frozen=True)
@@ -160,144 +122,6 @@ class Model:
         return out
 
 
-def _bounded(name: str, par: Param, lo: float, hi: float, role: ParamRole) -> ParamDef:
-    pmin, pmax = max(par.min, lo), min(par.max, hi)
-    if pmin > pmax:
-        raise SpecError(f"parameter {name}: min {pmin:g} is above max {pmax:g}")
-    value = float(par.value)
-    if not math.isfinite(value):
-        raise SpecError(f"parameter {name}: value {par.value!r} is not finite")
-    return ParamDef(name, min(max(value, pmin), pmax), pmin, pmax, par.vary, role=role)
-
-
-def _fmt(value: float) -> str:
-    return repr(float(value))
-
-
-def _helper_start(link: Link, value: float, ref_value: float | None) -> float:
-    """Start of a tolerance helper: the offset or ratio the linked parameter's own value
-    implies (its fitted value after a fit, see :func:`xpsfit.result_builder.fitted_spec`) when
-    that lies in the link's window ``value +- tolerance``, else the link's value."""
-    lo, hi = link.value - link.tolerance, link.value + link.tolerance
-    if ref_value is None or not math.isfinite(ref_value):
-        return link.value
-    if link.kind == "ratio":
-        implied = value / ref_value if ref_value != 0 else math.nan
-    else:
-        implied = value - ref_value
-    slack = 1e-9 * max(abs(lo), abs(hi), link.tolerance)  # rounding of the stored values
-    if not lo - slack <= implied <= hi + slack:
-        return link.value
-    return min(max(implied, lo), hi)
-
-
-def _ref_value(spec: FitSpec, link: Link, quantity: str) -> float | None:
-    """Value in ``spec`` of the parameter a link refers to (``None`` when it has none)."""
-    for comp in spec.components:
-        if comp.id == link.ref:
-            par = comp.params().get(quantity)
-            return None if par is None else float(par.value)
-    return None
-
-
-def _link_defs(name: str, quantity: str, par: Param, ref_value: float | None) -> list[ParamDef]:
-    """The parameter (and tolerance helper) a linked parameter becomes; ``ref_value`` is the
-    value of the referenced parameter in the spec (``None``: unknown)."""
-    link = par.link
-    assert link is not None
-    ref = param_name(link.ref, quantity)
-    is_area = quantity == "area"
-    if link.tolerance > 0:
-        kind = "ratio" if link.kind == "ratio" else "offset"
-        suffix = "_factor" if kind == "ratio" else "_offset"
-        helper = ParamDef(
-            name + suffix,
-            _helper_start(link, par.value, ref_value),
-            link.value - link.tolerance,
-            link.value + link.tolerance,
-            role="helper",
-        )
-        op = "*" if kind == "ratio" else "+"
-        linear = ref if is_area and kind == "ratio" else None
-        return [
-            helper,
-            ParamDef(name, par.value, expr=f"{ref} {op} {helper.name}", linear_ref=linear),
-        ]
-    if link.kind == "equal":
-        expr, linear = ref, ref if is_area else None
-    elif link.kind == "ratio":
-        expr, linear = f"{ref} * {_fmt(link.value)}", ref if is_area else None
-    else:
-        sign = "-" if link.value < 0 else "+"
-        expr, linear = f"{ref} {sign} {_fmt(abs(link.value))}", None
-    return [ParamDef(name, par.value, expr=expr, linear_ref=linear)]
-
-
-def _limits(comp: Peak, quantity: str) -> tuple[float, float]:
-    if quantity in ("fwhm",):
-        return MIN_FWHM, math.inf
-    if quantity in ("area_ratio", "fwhm_ratio"):
-        return _POSITIVE_RATIO_MIN, math.inf
-    shape = LINESHAPES[comp.lineshape]
-    for sp in shape.params:
-        if sp.name == quantity:
-            return sp.min, sp.max
-    return -math.inf, math.inf
-
-
-def _component_defs(comp: Peak, spec: FitSpec) -> list[ParamDef]:
-    shape = LINESHAPES.get(comp.lineshape)
-    if shape is None:
-        raise SpecError(
-            f"component {comp.id!r}: unknown line shape {comp.lineshape!r} "
-            f"(known: {', '.join(LINESHAPES)})"
-        )
-    unknown = sorted(set(comp.shape) - set(shape.param_names))
-    if unknown:
-        raise SpecError(
-            f"component {comp.id!r}: line shape {comp.lineshape!r} has no parameter "
-            f"{', '.join(unknown)}"
-        )
-    given = comp.params()
-    prefix = param_name(comp.id, "")  # every name of the component is prefix + quantity
-    for sp in shape.params:
-        given.setdefault(sp.name, Param(sp.default, vary=False))
-    defs: list[ParamDef] = []
-    for quantity, par in given.items():
-        name = prefix + quantity
-        if par.link is not None:
-            defs.extend(_link_defs(name, quantity, par, _ref_value(spec, par.link, quantity)))
-        elif par.expr is not None:
-            defs.append(ParamDef(name, par.value, expr=par.expr))
-        else:
-            lo, hi = _limits(comp, quantity)
-            defs.append(_bounded(name, par, lo, hi, "component"))
-    if isinstance(comp, Doublet):
-        pn = {q: prefix + q for q in ("center", "fwhm", "area")}
-        defs += [
-            ParamDef(
-                prefix + "minor_center",
-                comp.center.value + comp.splitting.value,
-                expr=f"{pn['center']} + {prefix}splitting",
-                role="derived",
-            ),
-            ParamDef(
-                prefix + "minor_fwhm",
-                comp.fwhm.value * comp.fwhm_ratio.value,
-                expr=f"{pn['fwhm']} * {prefix}fwhm_ratio",
-                role="derived",
-            ),
-            ParamDef(
-                prefix + "minor_area",
-                comp.area.value * comp.area_ratio.value,
-                expr=f"{pn['area']} * {prefix}area_ratio",
-                role="derived",
-                linear_ref=pn["area"],
-            ),
-        ]
-    return defs
-
-
 def _line_defs(spec: FitSpec, comp: Peak) -> list[LineDef]:
     species = spec.species_of(comp.id)
     pre = param_name(comp.id, "")  # every name of the component is pre + quantity
@@ -317,39 +141,6 @@ def _line_defs(spec: FitSpec, comp: Peak) -> list[LineDef]:
         pre + "minor_center", pre + "minor_fwhm", pre + "minor_area", shape_names,
     )  # fmt: skip
     return [major, minor]
-
-
-def _shared_defs(spec: FitSpec, taken: set[str]) -> list[ParamDef]:
-    defs = []
-    for name, par in spec.shared.items():
-        if not expressions.is_identifier(name) or name in taken:
-            raise SpecError(
-                f"shared parameter name {name!r} is not a free identifier", key="shared"
-            )
-        if par.link is not None:
-            raise SpecError(f"shared parameter {name!r} cannot have a link", key="shared")
-        if par.expr is not None:
-            defs.append(ParamDef(name, par.value, expr=par.expr, role="shared"))
-        else:
-            defs.append(_bounded(name, par, -math.inf, math.inf, "shared"))
-    return defs
-
-
-def start_values(spec: FitSpec) -> dict[str, float]:
-    """Start values of the free component and shared parameters of ``spec`` by lmfit name,
-    as :func:`build` sets them (clipped into their bounds); background parameters, whose start
-    values depend on the data, are not included.
-
-    Raises
-    ------
-    SpecError
-        As :func:`build`.
-    """
-    defs: list[ParamDef] = []
-    for comp in spec.components:
-        defs += _component_defs(comp, spec)
-    defs += _shared_defs(spec, {d.name for d in defs})
-    return {p.name: p.value for p in defs if p.is_free}
 
 
 def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
@@ -384,10 +175,10 @@ def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) ->
     defs: list[ParamDef] = []
     lines: list[LineDef] = []
     for comp in spec.components:
-        defs += _component_defs(comp, spec)
+        defs += component_defs(comp, spec)
         lines += _line_defs(spec, comp)
     taken = {d.name for d in defs}
-    defs += _shared_defs(spec, taken)
+    defs += shared_defs(spec, taken)
     bg = background_model(spec.background, spectrum_window)
     defs += [ParamDef(n, v, lo, hi, vary, role="background") for n, v, lo, hi, vary in bg.params]
     params = tuple(defs)

@@ -1,0 +1,205 @@
+"""The minimisation core of a fit: :func:`solve` a built model against data.
+
+Levenberg-Marquardt (lmfit's ``Minimizer``) varies the nonlinear parameters while the areas and
+background levels are solved by projection at each step (:mod:`xpsfit.varpro`); the covariance
+of every free parameter comes from the full Jacobian at the optimum (:mod:`xpsfit.uncertainty`).
+The outcome is a :class:`Solution` with the fit status and message described in
+:mod:`xpsfit.fitting`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from lmfit import Minimizer, Parameter, Parameters
+from numpy.typing import NDArray
+
+from xpsfit.errors import FitError, XpsfitError
+from xpsfit.models import Model
+from xpsfit.result import FitStatus
+from xpsfit.result_builder import free_values
+from xpsfit.uncertainty import covariance, inert, limit_message
+from xpsfit.varpro import Evaluation, Projection
+
+__all__ = [
+    "DEFAULT_MAX_NFEV",
+    "FTOL",
+    "FitCancelled",
+    "Solution",
+    "solve",
+    "solve_projection",
+    "start_theta",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Default cap on residual evaluations of one fit.
+DEFAULT_MAX_NFEV = 1000
+#: Relative chi-square change at which Levenberg-Marquardt stops (MINPACK ``ftol``): a change
+#: of 1e-7 of the chi-square is orders of magnitude below the change of 1 that moves a
+#: parameter by one standard error, and saves the last confirming iterations.
+FTOL = 1e-7
+
+
+class FitCancelled(XpsfitError):  # noqa: N818 (the name callers know)
+    """Raised by :func:`xpsfit.fitting.fit` (and :func:`solve`) when its ``cancel`` callback returned true."""
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """Outcome of the minimisation before results are assembled (``inert``: free parameters
+    that no longer affect the model and have no error bar, see :func:`xpsfit.uncertainty.inert`)."""
+
+    evaluation: Evaluation
+    cov: FloatArray | None
+    at_bound: dict[str, str]
+    chisqr: float
+    redchi: float
+    nfev: int
+    status: FitStatus
+    message: str
+    inert: tuple[str, ...] = ()
+
+
+def _bounds_hit(model: Model, ev: Evaluation) -> dict[str, str]:
+    hits: dict[str, str] = {}
+    values = dict(zip(model.nonlinear, ev.theta.tolist(), strict=True))
+    values.update(zip(model.linear, ev.linear.tolist(), strict=True))
+    for name in model.free:
+        p, v = model.param(name), values[name]
+        tol = 1e-6 * max(abs(v), 1e-3)
+        if math.isfinite(p.min) and v <= p.min + tol:
+            hits[name] = "min"
+        elif math.isfinite(p.max) and v >= p.max - tol:
+            hits[name] = "max"
+    return hits
+
+
+class _Minimizer(Minimizer):  # type: ignore[misc]  # lmfit has no type information
+    """lmfit's ``Minimizer`` without its post-fit error analysis (standard errors, correlations
+    and correlated ``uncertainties`` variables of the nonlinear parameters only): the fit
+    computes the covariance of every free parameter itself, areas included
+    (:func:`xpsfit.uncertainty.covariance`), so that work would be thrown away."""
+
+    def _calculate_uncertainties_correlations(self) -> None:
+        self.result.errorbars = False
+
+
+def start_theta(model: Model) -> FloatArray:
+    """Start values of the model's nonlinear parameters, in :attr:`Model.nonlinear` order."""
+    start = model.start()
+    return np.array([start[n] for n in model.nonlinear], dtype=np.float64)
+
+
+def _minimise(
+    proj: Projection, theta0: FloatArray, max_nfev: int, cancel: Callable[[], bool] | None
+) -> tuple[FloatArray, int, FitStatus, str]:
+    model = proj.model
+    if not theta0.size:
+        proj.evaluate(theta0)
+        return theta0, 1, "converged", "linear model solved directly"
+    # a list of Parameter objects: the Minimizer adopts them instead of deep-copying a
+    # Parameters set (which would build every Parameter twice)
+    params = []
+    for name, value in zip(model.nonlinear, theta0.tolist(), strict=True):
+        p = model.param(name)
+        params.append(Parameter(name, value=value, min=p.min, max=p.max))
+
+    def theta_of(pars: Parameters) -> FloatArray:
+        return np.array([pars[n].value for n in model.nonlinear], dtype=np.float64)
+
+    def residual(pars: Parameters) -> FloatArray:
+        if cancel is not None and cancel():
+            raise FitCancelled("fit cancelled")
+        return proj.residual(theta_of(pars))
+
+    def jacobian(pars: Parameters) -> FloatArray:
+        return proj.jacobian(theta_of(pars))
+
+    mini = _Minimizer(residual, params, calc_covar=False, max_nfev=max_nfev)
+    out = mini.leastsq(Dfun=jacobian, ftol=FTOL)
+    theta = theta_of(out.params)
+    if out.aborted or getattr(out, "ier", 0) == 5:
+        return theta, int(out.nfev), "max_evaluations", f"stopped after {max_nfev} evaluations"
+    if not out.success:
+        return theta, int(out.nfev), "failed", str(out.message)
+    return theta, int(out.nfev), "converged", str(out.message)
+
+
+def solve(
+    model: Model,
+    data: FloatArray,
+    sigma: FloatArray,
+    *,
+    max_nfev: int = DEFAULT_MAX_NFEV,
+    cancel: Callable[[], bool] | None = None,
+    errors: bool = True,
+) -> tuple[Projection, Solution]:
+    """Minimise and compute the covariance (no result assembly).
+
+    With ``errors=False`` no covariance is computed (``Solution.cov`` is ``None`` and the status
+    only reflects the minimiser and the bounds): for Monte Carlo replicas, which need values only.
+
+    Raises
+    ------
+    FitCancelled
+        When ``cancel`` returned true.
+    FitError
+        When the model cannot be evaluated at the start values.
+    """
+    return solve_projection(
+        Projection(model, data, sigma), max_nfev=max_nfev, cancel=cancel, errors=errors
+    )
+
+
+def solve_projection(
+    proj: Projection,
+    *,
+    max_nfev: int = DEFAULT_MAX_NFEV,
+    cancel: Callable[[], bool] | None = None,
+    errors: bool = True,
+    start: FloatArray | None = None,
+) -> tuple[Projection, Solution]:
+    """:func:`solve` on a projection made already (it may hold evaluations, such as its
+    start), optionally from other start values of the nonlinear parameters than the model's."""
+    model, data = proj.model, proj.data
+    n_free = len(model.free)
+    if data.size <= n_free:
+        raise FitError(f"{data.size} channels cannot determine {n_free} free parameters")
+    try:
+        theta0 = start_theta(model) if start is None else start
+        theta, nfev, status, message = _minimise(proj, theta0, max_nfev, cancel)
+        ev = proj.evaluate(theta)
+    except FitError as exc:
+        if proj.last is None:
+            raise
+        theta, nfev, status, message = proj.last.theta, 0, "failed", str(exc)
+        ev = proj.last
+    chisqr = float(ev.residual @ ev.residual)
+    redchi = chisqr / (data.size - n_free)
+    hits = _bounds_hit(model, ev)
+    keep = np.array([n not in hits for n in model.free], dtype=bool)
+    idle: tuple[str, ...] = ()
+    cov: FloatArray | None = np.zeros((0, 0))
+    if n_free and errors:
+        jac = proj.full_jacobian(ev)
+        values = free_values(proj, ev.theta, ev.linear)
+        unused = inert(jac, np.array([values[n] for n in model.free])) & keep
+        idle = tuple(n for n, u in zip(model.free, unused.tolist(), strict=True) if u)
+        keep &= ~unused
+        cov = covariance(jac, redchi, keep)
+    elif n_free:
+        cov = None
+    if status == "converged" and (hits or idle):
+        status = "at_bound"
+        message = limit_message(model, hits, idle)
+    if errors and cov is None and status in ("converged", "at_bound"):
+        status = "at_bound" if hits else "failed"
+        message = (message + "; " if hits else "") + (
+            "no error bars: the covariance is singular (some parameters are not "
+            "determined by the data)"
+        )
+    return proj, Solution(ev, cov, hits, chisqr, redchi, nfev, status, message, idle)
