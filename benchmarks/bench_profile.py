@@ -38,6 +38,7 @@ import numpy as np
 from xpsfit.backgrounds import shirley
 from xpsfit.demo import DEMO_DEPTHS_NM, co2_fraction_truth, demo_depth_scale, demo_spectra
 from xpsfit.demo_specs import DEMO_SPECS
+from xpsfit.fit_solve import FTOL
 from xpsfit.lineshapes import LINESHAPES, evaluate, gl
 from xpsfit.profile import DepthProfile, group_by_sample
 from xpsfit.profile_fit import fit_profile, fit_profiles
@@ -331,9 +332,10 @@ def _median(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
 
 
 def _worse(a: list[ProfileResult], b: list[ProfileResult]) -> tuple[int, int, float]:
-    """Spectra where ``a`` ends at a higher chi-square than ``b`` (beyond 1e-6 relative)."""
+    """Spectra where ``a`` ends at a higher chi-square than ``b`` (beyond the stop tolerance
+    and 0.01: a point 0.1 standard error from the same optimum)."""
     ca, cb = _chisq(a), _chisq(b)
-    worse = [k for k in ca if ca[k] > cb[k] * (1 + 1e-6)]
+    worse = [k for k in ca if ca[k] > cb[k] * (1 + FTOL) + 0.01]
     return len(worse), len(ca), max(ca[k] / cb[k] for k in ca)
 
 

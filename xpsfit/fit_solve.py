@@ -38,10 +38,12 @@ FloatArray = NDArray[np.float64]
 
 #: Default cap on residual evaluations of one fit.
 DEFAULT_MAX_NFEV = 1000
-#: Relative chi-square change at which Levenberg-Marquardt stops (MINPACK ``ftol``): a change
-#: of 1e-7 of the chi-square is orders of magnitude below the change of 1 that moves a
-#: parameter by one standard error, and saves the last confirming iterations.
-FTOL = 1e-7
+#: Relative chi-square change at which Levenberg-Marquardt stops (MINPACK ``ftol``). A change
+#: of 1 in the chi-square moves a parameter by one standard error; at 1e-5 of a chi-square of
+#: a few hundred, the stop is within about 0.002 of the minimum. Measured on the 117 spectra of
+#: the demo against 1e-7: chi-square at most 0.0016 higher, no parameter moved by more than
+#: 0.04 of its standard error, 18 % fewer evaluations.
+FTOL = 1e-5
 
 
 class FitCancelled(XpsfitError):  # noqa: N818 (the name callers know)

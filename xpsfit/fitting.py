@@ -24,6 +24,7 @@ candidate starts (:meth:`Fitter.fit_best_start`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +60,7 @@ __all__ = [
     "Weights",
     "fit",
     "prepare",
+    "shared_fitter",
     "solve",
     "solve_projection",
 ]
@@ -172,6 +174,14 @@ class Fitter:
         return result
 
 
+@functools.lru_cache(maxsize=1)
+def shared_fitter() -> Fitter:
+    """The :class:`Fitter` of this process, used by :func:`fit` and the depth-profile workers:
+    fits of a model structure seen before skip its compilation (the cache is bounded, see
+    :data:`xpsfit.model_cache.MAX_STRUCTURES`, and safe to use from several threads)."""
+    return Fitter()
+
+
 def _best_start(proj: Projection, alternatives: Sequence[Mapping[str, float]]) -> FloatArray:
     """The candidate start (the model's own first) with the lowest chi-square, areas solved."""
     model = proj.model
@@ -239,7 +249,7 @@ def fit(
     FitCancelled
         When cancelled.
     """
-    return Fitter().fit(
+    return shared_fitter().fit(
         spectrum,
         spec,
         weights=weights,

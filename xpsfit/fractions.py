@@ -9,6 +9,7 @@ of the expression, computed by central differences.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +47,13 @@ def compile_fraction(expression: str, species: Sequence[str]) -> Callable[[Float
     SpecError
         Unknown species, or anything but numbers, species, ``+ - * /`` and parentheses.
     """
+    return _compiled(expression, tuple(species))
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(expression: str, species: tuple[str, ...]) -> Callable[[FloatArray], float]:
+    """:func:`compile_fraction`, once per expression and species order (fits of one template
+    share them)."""
     ordered = sorted(set(species), key=len, reverse=True)
     if not ordered:
         raise SpecError(f"fraction {expression!r}: the fit has no species")

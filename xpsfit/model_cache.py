@@ -5,14 +5,17 @@ the specs differ only in parameter values (and the data), so the compiled constr
 the linear/nonlinear split and the unit-profile tables are the same. :class:`ModelCache` keeps
 them, keyed by the structure of the parameter table (names, expressions, vary flags, which
 bounds are infinite, roles, proportionality links, lines); values and finite bounds are not
-part of the key, since nothing cached depends on them. A cache lives as long as its owner (one
-profile job, one caller); there is no process-wide cache.
+part of the key, since nothing cached depends on them. A cache lives as long as its owner:
+:func:`xpsfit.fitting.fit` and the depth-profile workers share one per process
+(:func:`xpsfit.fitting.shared_fitter`), so repeated fits of a template in a session or a batch
+compile it once. A cache is safe to share between threads.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+import threading
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from types import CodeType
@@ -111,23 +114,33 @@ class ModelCache:
 
     def __init__(self) -> None:
         self._structures: dict[Hashable, Structure] = {}
-        self._tables: ProfileTables | None = None
+        self._tables: dict[float, ProfileTables] = {}
+        self._lock = threading.Lock()
 
     def structure(
         self, params: Sequence[ParamDef], lines: Sequence[LineDef], areas: set[str]
     ) -> Structure:
         """The structure of this parameter table (compiled on first use)."""
         key = _key(params, lines)
-        found = self._structures.get(key)
+        with self._lock:
+            found = self._structures.get(key)
         if found is None:
             found = structure(params, lines, areas)
-            if len(self._structures) >= MAX_STRUCTURES:
-                del self._structures[next(iter(self._structures))]
-            self._structures[key] = found
+            with self._lock:
+                if len(self._structures) >= MAX_STRUCTURES:
+                    del self._structures[next(iter(self._structures))]
+                self._structures[key] = found
         return found
 
     def tables(self, reach: float) -> ProfileTables:
-        """Unit-profile tables reaching at least ``reach`` FWHMs (the widest made so far)."""
-        if self._tables is None or self._tables.reach < reach:
-            self._tables = ProfileTables(reach)
-        return self._tables
+        """Unit-profile tables reaching at least ``reach`` FWHMs.
+
+        The reach is rounded up to a power of two, and each rounded reach has its own tables:
+        a fit gets the same tables, hence the same numbers, whatever was fitted before it.
+        """
+        bucket = 2.0 ** math.ceil(math.log2(max(reach, 1.0)))
+        with self._lock:
+            tables = self._tables.get(bucket)
+            if tables is None:
+                tables = self._tables[bucket] = ProfileTables(bucket)
+        return tables

@@ -14,8 +14,8 @@ Three ways to start each level's fit (``seed``):
   areas (and background) vary per level (see :mod:`xpsfit.profile_global`).
 
 Charge correction applies to the whole profile first (:class:`ChargeCorrection`). Work is
-shipped to worker processes as plain data (or run in this process for one job, ``jobs=1``
-or a profile too small to pay for the pool); ``progress(done, total)`` is called as spectra
+shared between this process and ``jobs - 1`` worker processes, to which it is shipped as plain
+data (all of it runs here for one job, ``jobs=1`` or a profile too small to pay for the pool); ``progress(done, total)`` is called as spectra
 finish and ``cancel()`` is polled between them and inside each fit. Every spectrum gets its own status: a bad one
 (NaN, all zero, too few points, non-monotonic axis, spikes, negative counts) gets a
 structured :class:`~xpsfit.profile_result.SpectrumIssue` and the others finish.
@@ -116,29 +116,64 @@ def _chains(
 MIN_SPECTRA_PER_WORKER = 4
 
 
+_worker_stop: Any = None  # in a pool worker: the run's cancel event (set by _start_worker)
+
+
+def _start_worker(stop: Any) -> None:
+    """Pool initializer: keep the run's cancel event (events cannot travel with a job)."""
+    global _worker_stop
+    _worker_stop = stop
+
+
+def _run_in_worker(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return run_any(job, SharedCancel(_worker_stop))
+
+
 def _channels(job: Mapping[str, Any]) -> int:
     return sum(len(fields["intensity"]) for _, fields in job["items"])
 
 
+def _run_here(
+    jobs: Sequence[dict[str, Any]], outcomes: dict[str, dict[str, Any]], run: _Run
+) -> None:
+    """Run jobs in this process (results stay live objects: nothing is pickled)."""
+    for job in jobs:
+        if run.cancelled():
+            return
+        for outcome in run_any({**job, "live": True}, run.cancelled):
+            outcomes[outcome["key"]] = outcome
+            run.advance(1)
+
+
 def _execute(jobs: list[dict[str, Any]], workers: int, run: _Run) -> dict[str, dict[str, Any]]:
-    """Run the jobs, in the calling process or in a pool of ``workers`` processes; the pool
-    gets the largest jobs first, so that no long job starts last."""
+    """Run the jobs on ``workers`` cores: this process and ``workers - 1`` pool processes.
+
+    The jobs are queued largest first; the pool processes take them from the front while this
+    process takes them from the back (a queued job it withdraws from the pool), so all cores
+    work until the queue is empty and no long job starts last. Since this process works too,
+    the pool can only add throughput: on a machine whose other cores are busy the run costs
+    about what a single process would.
+    """
     outcomes: dict[str, dict[str, Any]] = {}
     if workers <= 1 or len(jobs) <= 1 or run.total < MIN_SPECTRA_PER_WORKER * workers:
-        for job in jobs:
-            if run.cancelled():
-                break
-            for outcome in run_any({**job, "live": True}, run.cancelled):
-                outcomes[outcome["key"]] = outcome
-                run.advance(1)
+        _run_here(jobs, outcomes, run)
         return outcomes
     ctx = _context()
-    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        stop = manager.Event()  # read by the workers' cancel callables
-        ordered = sorted(jobs, key=_channels, reverse=True)
-        pending: set[Future[list[dict[str, Any]]]] = {
-            pool.submit(run_any, j, SharedCancel(stop)) for j in ordered
-        }
+    stop = ctx.Event()  # set to cancel; the workers inherit it when they start
+    ordered = sorted(jobs, key=_channels, reverse=True)
+    with ProcessPoolExecutor(
+        workers - 1, mp_context=ctx, initializer=_start_worker, initargs=(stop,)
+    ) as pool:
+        futures = [pool.submit(_run_in_worker, j) for j in ordered]
+        pending: set[Future[list[dict[str, Any]]]] = set(futures)
+        for fut, job in zip(reversed(futures), reversed(ordered), strict=True):
+            if run.cancelled() or not fut.cancel():
+                break  # cancelled, or the pool has reached this job: the rest are its
+            pending.discard(fut)
+            _run_here([job], outcomes, run)
+            finished = {f for f in pending if f.done()}
+            pending -= finished
+            _gather(finished, outcomes, run)
         while pending:
             finished, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
             _gather(finished, outcomes, run)

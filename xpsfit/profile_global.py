@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
-from xpsfit.fitting import FitCancelled, Fitter, prepare
+from xpsfit.fitting import FitCancelled, prepare, shared_fitter
 from xpsfit.model_cache import ModelCache
 from xpsfit.models import Model, build_cached
 from xpsfit.profile_jobs import check_spectrum, failure_text, fit_options, run_job
@@ -190,7 +190,7 @@ def run_global_job(
             for k, s in good
         ]
     level_spec = _fixed_spec(spec, values, job["shared"])
-    fitter = Fitter()
+    fitter = shared_fitter()
     for key, spectrum in good:
         try:
             result = fitter.fit(spectrum, level_spec, **fit_options(job, spectrum, cancel))

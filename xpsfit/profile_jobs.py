@@ -21,7 +21,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from xpsfit.errors import XpsfitError
-from xpsfit.fitting import FitCancelled, Fitter
+from xpsfit.fitting import FitCancelled, Fitter, shared_fitter
 from xpsfit.models import start_values
 from xpsfit.profile_result import IssueCode, SpectrumIssue
 from xpsfit.profile_transport import outcome_of
@@ -276,7 +276,7 @@ def run_job(
     template = spec_from_dict(job["spec"], source="template")
     current = template
     template_start = start_values(template)
-    fitter = Fitter()
+    fitter = shared_fitter()
     previous: FitResult | None = None
     out: list[dict[str, Any]] = []
     for key, fields in job["items"]:

@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 
-from xpsfit.fitting import Fitter, fit
+from xpsfit.fitting import Fitter, fit, shared_fitter
 from xpsfit.lineshapes import gl
 from xpsfit.model_cache import MAX_STRUCTURES, ModelCache
 from xpsfit.models import build, build_cached
@@ -51,13 +51,28 @@ def test_same_structure_reuses_compiled_constraints_and_tables(rng: np.random.Ge
     assert "B_fwhm" not in fixed.nonlinear
 
 
-def test_a_wider_window_gets_tables_that_reach_further(rng: np.random.Generator) -> None:
+def test_tables_reach_the_window_whatever_was_fitted_before(rng: np.random.Generator) -> None:
     cache = ModelCache()
     narrow = build_cached(_spec(), _spectrum(rng), cache)
-    wide = build_cached(_spec(), _spectrum(rng, np.arange(276.0, 296.0, 0.05)), cache)
+    wide = build_cached(_spec(), _spectrum(rng, np.arange(250.0, 320.0, 0.05)), cache)
     assert wide.tables.reach > narrow.tables.reach
     again = build_cached(_spec(), _spectrum(rng), cache)
-    assert again.tables is wide.tables
+    assert again.tables is narrow.tables  # not the wider tables made since
+    fresh = build_cached(_spec(), _spectrum(rng), ModelCache())
+    assert fresh.tables.reach == narrow.tables.reach
+
+
+def test_fits_do_not_depend_on_what_the_shared_fitter_fitted_before(
+    rng: np.random.Generator,
+) -> None:
+    spectrum = _spectrum(rng)
+    alone = Fitter().fit(spectrum, _spec())
+    shared_fitter().fit(_spectrum(rng, np.arange(250.0, 320.0, 0.05)), _spec())
+    after = fit(spectrum, _spec())
+    assert after.chisqr == alone.chisqr
+    assert {n: p.value for n, p in after.params.items()} == {
+        n: p.value for n, p in alone.params.items()
+    }
 
 
 def test_cached_model_matches_a_fresh_build(rng: np.random.Generator) -> None:

@@ -11,6 +11,7 @@ import pytest
 from xpsfit.backgrounds import cumulative_integral
 from xpsfit.demo import demo_depth_scale, demo_spectra
 from xpsfit.demo_specs import DEMO_SPECS
+from xpsfit.fit_solve import FTOL
 from xpsfit.fitting import Fitter, fit
 from xpsfit.lineshapes import gl
 from xpsfit.models import start_values
@@ -96,9 +97,11 @@ def test_seeded_demo_fits_are_never_worse_than_template_starts(demo_both: Runs) 
             assert (fs.region, fs.level) == (ft.region, ft.level)
             assert fs.result is not None
             assert ft.result is not None
-            # the same optimum within the minimiser's tolerance, or a better one
+            # the same optimum, or a better one: the minimiser stops within a relative
+            # chi-square change of FTOL, and a chi-square 0.01 higher is a point 0.1 standard
+            # error away from the same optimum
             where = (ps.sample, fs.region, fs.level)
-            assert fs.result.chisqr <= ft.result.chisqr * (1.0 + 1e-6), where
+            assert fs.result.chisqr <= ft.result.chisqr * (1.0 + FTOL) + 0.01, where
             compared += 1
     assert compared == 117
 
