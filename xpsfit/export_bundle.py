@@ -1,10 +1,11 @@
 """Every output of a fitted depth profile in one folder.
 
 ``fits.csv``, ``fractions.csv`` (long form), ``fractions_wide.csv``, ``atomic_percent.csv``,
-``report.tsv``, ``profile.xlsx`` (all of these plus the curves), ``curves/<spectrum>.csv`` and
-``plots/`` (fraction against depth per fraction, stacked spectra and a binding energy x depth
-map per sample and region, each as PNG and SVG). Each file is written atomically; the same
-inputs give byte-identical files.
+``report.tsv``, ``profile.xlsx`` (all of these plus the curves), ``curves/<spectrum>.csv``,
+any extra table (e.g. ``sensitivity.csv``, also a sheet of the workbook) and ``plots/``
+(fraction against depth per fraction, stacked spectra and a binding energy x depth map per
+sample and region, each as PNG and SVG). Each file is written atomically; the same inputs
+give byte-identical files.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from xpsfit.atomic import write_text_atomic
 from xpsfit.export import (
+    Table,
     atomic_table,
     curve_tables,
     fit_table,
@@ -60,11 +62,14 @@ def write_bundle(
     *,
     quant: QuantSettings | None = None,
     plots: bool = True,
+    extra: Sequence[tuple[str, Table]] = (),
 ) -> list[Path]:
     """Write every table, curve and plot of ``results`` into ``out``; returns the paths.
 
     Atomic percentages leave out regions without a sensitivity factor, with a logged
-    warning naming them (fractions do not need factors).
+    warning naming them (fractions do not need factors). Each ``(name, table)`` of
+    ``extra`` is written as ``<name>.csv`` and as a sheet of ``profile.xlsx`` after the
+    standard ones.
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -75,6 +80,7 @@ def write_bundle(
         ("fractions", fraction_table(fr_rows)),
         ("fractions_wide", fraction_wide_table(fr_rows)),
         ("atomic_percent", atomic_table(at_rows)),
+        *extra,
     ]
     paths = [write_csv(folder / f"{name}.csv", table) for name, table in tables]
     report = folder / "report.tsv"

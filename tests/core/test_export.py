@@ -15,12 +15,15 @@ from xpsfit.export_bundle import write_bundle
 from xpsfit.profile_result import ProfileResult
 from xpsfit.quantify import QuantSettings, atomic_rows, fraction_rows
 
+# argv: output folder, "plots" or "none", the decimal point the locale must have. The script
+# stops with an error when the environment's locale cannot be set or is not the expected one,
+# so a missing German locale cannot silently turn into C.
 SCRIPT = """
 import locale, sys
-try:
-    locale.setlocale(locale.LC_ALL, "")
-except locale.Error:
-    pass
+name = locale.setlocale(locale.LC_ALL, "")
+point = locale.localeconv()["decimal_point"]
+if point != sys.argv[3]:
+    sys.exit(f"locale {name!r} has decimal point {point!r}, expected {sys.argv[3]!r}")
 from xpsfit.demo import demo_depth_scale, demo_spectra
 from xpsfit.demo_specs import DEMO_SPECS
 from xpsfit.export_bundle import write_bundle
@@ -33,19 +36,21 @@ write_bundle(sys.argv[1], [result], plots=sys.argv[2] == "plots")
 """
 
 
-def _run(out: Path, plots: bool, env: dict[str, str] | None = None) -> None:
+def _run(out: Path, plots: bool, locale_env: dict[str, str], point: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k != "LOCPATH"}
     subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(out), "plots" if plots else "none"],
+        [sys.executable, "-c", SCRIPT, str(out), "plots" if plots else "none", point],
         check=True,
-        env=env,
+        env={**env, **locale_env},
         timeout=120,
     )
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundle written under the C locale."""
     out = tmp_path_factory.mktemp("bundle")
-    _run(out, plots=True)
+    _run(out, plots=True, locale_env={"LC_ALL": "C", "LANG": "C"}, point=".")
     return out
 
 
@@ -178,18 +183,14 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def test_outputs_are_byte_identical_twice_and_under_german_locale(
-    bundle: Path, tmp_path: Path
+    bundle: Path, tmp_path: Path, german_locale: dict[str, str]
 ) -> None:
-    # de_DE.UTF-8 may not be installed (then setlocale falls back to C); LC_ALL and
-    # LC_NUMERIC are set anyway so an installed German locale would be exercised.
-    env = {
-        **os.environ,
-        "LC_ALL": "de_DE.UTF-8",
-        "LC_NUMERIC": "de_DE.UTF-8",
-        "LANG": "de_DE.UTF-8",
-    }
-    _run(tmp_path / "de", plots=True, env=env)
-    assert _files(tmp_path / "de") == _files(bundle)
+    """Written under de_DE.UTF-8 (decimal comma, checked inside the subprocess), every file
+    is byte-identical to the one written under C."""
+    _run(tmp_path / "de", plots=True, locale_env=german_locale, point=",")
+    german, c = _files(tmp_path / "de"), _files(bundle)
+    assert sorted(german) == sorted(c)
+    assert [name for name in c if german[name] != c[name]] == []
 
 
 def test_in_process_write_matches_and_is_repeatable(result: ProfileResult, tmp_path: Path) -> None:

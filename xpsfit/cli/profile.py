@@ -6,6 +6,14 @@ library's default template of the region). Writes into DIR: ``fits.csv``, ``frac
 ``fractions_wide.csv``, ``atomic_percent.csv``, ``report.tsv``, ``profile.xlsx``,
 ``curves/``, ``plots/`` and ``run.json`` (inputs with SHA-256 hashes, versions, templates and
 options, enough to reproduce the run). A progress bar goes to stderr.
+
+With ``--sensitivity`` every region whose template defines a fraction is refitted once per
+alternative model a referee asks about (line shape GL(30) / Voigt / LA; static Shirley,
+active Shirley or Tougaard background; doublet widths tied 1:1 or free, for regions with
+doublets only) and ``sensitivity.csv`` (also a ``sensitivity`` sheet of ``profile.xlsx``)
+gives per sample, region, level and fraction the value and its statistical error, the
+systematic error (max - min over the variants that fitted), their standard deviation and
+each variant's value. A second progress bar counts the refits.
 """
 
 from __future__ import annotations
@@ -26,12 +34,16 @@ import scipy
 from xpsfit import __version__
 from xpsfit.atomic import write_text_atomic
 from xpsfit.errors import SpecError
+from xpsfit.export import Table
 from xpsfit.export_bundle import write_bundle
 from xpsfit.expressions import names as expression_names
 from xpsfit.io import read
-from xpsfit.profile import DepthScale, group_by_sample
-from xpsfit.profile_fit import ChargeCorrection, fit_profiles
+from xpsfit.profile import DepthProfile, DepthScale, group_by_sample
+from xpsfit.profile_fit import ChargeCorrection, Progress, fit_profiles
+from xpsfit.profile_result import ProfileResult
 from xpsfit.reference import normalize_region
+from xpsfit.sensitivity import DEFAULT_VARIANTS, model_sensitivity
+from xpsfit.sensitivity_table import sensitivity_table
 from xpsfit.spec import FitSpec, FractionDef
 from xpsfit.specjson import spec_to_dict
 from xpsfit.spectrum import Spectrum
@@ -69,6 +81,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--mc", type=int, default=0, metavar="N", help="Monte Carlo replicas")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes (default all)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG/SVG plots")
+    p.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="refit with alternative line shapes, backgrounds and doublet widths; "
+        "write the spread of each fraction to sensitivity.csv",
+    )
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=run)
 
@@ -103,13 +121,45 @@ def _templates(args: argparse.Namespace, spectra: list[Spectrum]) -> dict[str, F
     return out
 
 
-def _progress(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} spectra")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+def _bar(unit: str) -> Progress:
+    """A progress bar on stderr counting ``unit`` (e.g. ``"spectra"``)."""
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _sensitivity(
+    args: argparse.Namespace,
+    profiles: list[DepthProfile],
+    templates: dict[str, FitSpec],
+    charge: ChargeCorrection,
+    results: list[ProfileResult],
+) -> list[tuple[str, Table]]:
+    """The ``sensitivity`` table (empty with a warning when no template has a fraction)."""
+    if not any(s.fractions for s in templates.values()):
+        log.warning("--sensitivity: no fitted region defines a fraction; nothing to refit")
+    else:
+        sys.stderr.write(f"model sensitivity: refitting with {len(DEFAULT_VARIANTS)} variants\n")
+    rows = model_sensitivity(
+        profiles,
+        templates,
+        seed=args.seed,
+        charge_correction=charge,
+        base=results,
+        jobs=args.jobs,
+        progress=_bar("refits"),
+    )
+    failed = sum(v is None for r in rows for v in r.values.values())
+    if failed:
+        log.warning("--sensitivity: %d variant refits gave no usable fit (empty cells)", failed)
+    return [("sensitivity", sensitivity_table(rows))]
 
 
 def _sha256(path: Path) -> str:
@@ -140,6 +190,7 @@ def _run_record(args: argparse.Namespace, templates: dict[str, FitSpec], scale: 
             "jobs": args.jobs,
             "depth_scale": scale.describe(),
             "charge_correction": charge.describe(),
+            "sensitivity": [v.name for v in DEFAULT_VARIANTS] if args.sensitivity else [],
         },
     }
 
@@ -172,11 +223,12 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         charge_correction=charge,
         jobs=args.jobs,
-        progress=_progress,
+        progress=_bar("spectra"),
         monte_carlo=args.mc,
     )
+    extra = _sensitivity(args, profiles, templates, charge, results) if args.sensitivity else []
     out = Path(args.out)
-    write_bundle(out, results, plots=not args.no_plots)
+    write_bundle(out, results, plots=not args.no_plots, extra=extra)
     record = _run_record(args, templates, scale, charge)
     write_text_atomic(out / "run.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
     failed = [f for r in results for f in r.failures()]
