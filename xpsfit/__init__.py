@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from xpsfit.batch import BatchResult, fit_many
 from xpsfit.errors import FitError, ParseError, SpecError, XpsfitError
 from xpsfit.fitting import FitCancelled, fit
 from xpsfit.io import read
@@ -28,6 +29,7 @@ from xpsfit.templates import (
 
 __all__ = [
     "BackgroundSpec",
+    "BatchResult",
     "ChargeCorrection",
     "DepthProfile",
     "DepthScale",
@@ -54,6 +56,7 @@ __all__ = [
     "apply_template",
     "default_template",
     "fit",
+    "fit_many",
     "fit_profile",
     "fit_profiles",
     "load_library",

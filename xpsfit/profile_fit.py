@@ -56,7 +56,9 @@ Progress: TypeAlias = Callable[[int, int], None]
 Cancel: TypeAlias = Callable[[], bool]
 
 
-def _context() -> Any:
+def pool_context() -> Any:
+    """The multiprocessing context of worker pools: ``fork`` where it is safe and the default
+    (Python 3.11 on POSIX), else ``forkserver`` or ``spawn``."""
     methods = multiprocessing.get_all_start_methods()
     if sys.version_info < (3, 12) and "fork" in methods:
         return multiprocessing.get_context("fork")
@@ -158,7 +160,7 @@ def _execute(jobs: list[dict[str, Any]], workers: int, run: _Run) -> dict[str, d
     if workers <= 1 or len(jobs) <= 1 or run.total < MIN_SPECTRA_PER_WORKER * workers:
         _run_here(jobs, outcomes, run)
         return outcomes
-    ctx = _context()
+    ctx = pool_context()
     stop = ctx.Event()  # set to cancel; the workers inherit it when they start
     ordered = sorted(jobs, key=_channels, reverse=True)
     with ProcessPoolExecutor(

@@ -33,6 +33,7 @@ __all__ = [
     "QuantSettings",
     "RSFEntry",
     "atomic_rows",
+    "corrected_area",
     "fraction_rows",
     "load_scofield",
     "missing_sensitivity",
@@ -221,6 +222,30 @@ def _correction(sf: SpectrumFit, settings: QuantSettings) -> float:
     return factor
 
 
+def corrected_area(
+    sf: SpectrumFit, settings: QuantSettings, table: Mapping[tuple[str, str, str], float]
+) -> tuple[float, Estimate]:
+    """The sensitivity factor of a fitted spectrum's region and its area divided by that
+    factor and the transmission x E_K^n correction: the quantity atomic % are shares of.
+
+    Returns
+    -------
+    tuple
+        ``(rsf, corrected area)``; the area in intensity x eV over the (dimensionless) factors.
+
+    Raises
+    ------
+    SpecError
+        No sensitivity factor for the region (table or ``settings.rsf``).
+    """
+    assert sf.result is not None
+    rsf = _sensitivity(sf, settings, table)
+    area = region_area(sf.result)
+    scale = rsf * _correction(sf, settings)
+    err = None if area.stderr is None else area.stderr / scale
+    return rsf, Estimate(area.value / scale, err)
+
+
 def _level_percent(
     entries: list[tuple[str, str, float, Estimate]],
 ) -> list[tuple[str, str, float, float, float | None]]:
@@ -289,14 +314,8 @@ def atomic_rows(
             ]
             entries = []
             for sf in fits:
-                assert sf.result is not None
-                rsf = _sensitivity(sf, settings, table)
-                area = region_area(sf.result)
-                scale = rsf * _correction(sf, settings)
-                err = None if area.stderr is None else area.stderr / scale
-                entries.append(
-                    (_element_level(sf)[0], sf.region, rsf, Estimate(area.value / scale, err))
-                )
+                rsf, corrected = corrected_area(sf, settings, table)
+                entries.append((_element_level(sf)[0], sf.region, rsf, corrected))
             ref = fits[0] if fits else None
             for element, region, rsf, pct, err in _level_percent(entries):
                 assert ref is not None

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "xpsfit.cli.fit",
     "xpsfit.cli.info",
     "xpsfit.cli.profile",
+    "xpsfit.cli.batch",
     "xpsfit.cli.demo",
     "xpsfit.cli.template",
     "xpsfit.cli.library",

@@ -14,9 +14,11 @@ Metadata keys (present only when they carry information): ``technique``, ``comme
 ``(label, unit)``, ``parameters`` ``((label, unit, value), ...)``, ``vamas`` (other block
 fields as ``(name, text)`` pairs, sorted), ``casa_calibration_shift`` (eV),
 ``institution``, ``instrument``, ``operator``, ``experiment``, ``file_comment``,
-``experiment_mode``, ``energy_axis``, ``warnings``. A comment line starting with
-:data:`META_PREFIX` (written by :mod:`xpsfit.io.vamas_write`) restores what VAMAS fields
-cannot hold exactly.
+``experiment_mode``, ``energy_axis``, ``warnings``; in MAP and MAPDP files ``x`` and ``y``,
+the block's analysis position (the VAMAS x and y coordinates as numbers, in the file's map
+units: ISO 14976 gives them no physical unit, often pixel indices of the map; absent when not
+recorded). A comment line starting with :data:`META_PREFIX` (written by
+:mod:`xpsfit.io.vamas_write`) restores what VAMAS fields cannot hold exactly.
 """
 
 from __future__ import annotations
@@ -215,6 +217,15 @@ def _header_meta(hdr: VamasHeader, meta: dict[str, Any]) -> None:
         meta["experiment_mode"] = hdr.experiment_mode
 
 
+def _position_meta(hdr: VamasHeader, fields: Mapping[str, str], meta: dict[str, Any]) -> None:
+    """The analysis position of a MAP or MAPDP block as ``meta["x"]``, ``meta["y"]``."""
+    if hdr.experiment_mode not in ("MAP", "MAPDP"):
+        return
+    x, y = _number(fields.get("x")), _number(fields.get("y"))
+    if x is not None and y is not None:
+        meta["x"], meta["y"] = x, y
+
+
 def _vamas_pairs(fields: Mapping[str, str], kinetic_axis: bool) -> tuple[tuple[str, str], ...]:
     return tuple(
         sorted(
@@ -253,6 +264,7 @@ def block_to_spectrum(hdr: VamasHeader, block: RawBlock, name: str) -> Spectrum:
     comment, override = _split_meta(block.comment, warnings)
     meta: dict[str, Any] = {}
     _header_meta(hdr, meta)
+    _position_meta(hdr, f, meta)
     corr, label_fields = _columns(hdr, block)
     fields = {**f, **label_fields}
     source_energy = _number(f.get("source_energy")) or 0.0

@@ -1,0 +1,130 @@
+"""``xpsfit batch FILE_OR_GLOB... --template T --out DIR``: fit many spectra, resumably.
+
+Every spectrum of the files is fitted with the template of its region, in local processes
+(``--jobs``) or on a Dask cluster (``--scheduler``), results streaming into ``DIR`` as
+Parquet part files; CSV tables and maps follow (see :func:`xpsfit.batch.fit_many`).
+Running the same command again on the same ``DIR`` fits only what is missing. A progress
+bar goes to stderr, preceded by the Dask dashboard link on a cluster. Exit code 0 when every
+spectrum with a template was fitted, 1 when some failed or were refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from xpsfit.batch import BatchResult, fit_many
+from xpsfit.batch_run import connect
+from xpsfit.batch_store import BatchError
+
+__all__ = ["expand_inputs", "register", "run"]
+
+_WILDCARDS = frozenset("*?[")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``batch`` sub-command to the ``xpsfit`` parser."""
+    p = subparsers.add_parser("batch", help="fit many spectra locally or on a Dask cluster")
+    p.add_argument("inputs", nargs="+", metavar="FILE_OR_GLOB", help="files or glob patterns")
+    p.add_argument(
+        "--template", action="append", required=True, help="template JSON (repeat per region)"
+    )
+    p.add_argument("--out", required=True, help="output folder (resumes a run left there)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:8786")
+    where.add_argument("--jobs", type=int, metavar="N", help="local processes (default all)")
+    p.add_argument("--chunk-size", type=int, metavar="N", help="spectra per work unit")
+    p.add_argument("--retries", type=int, default=3, help="retries of a failed work unit")
+    p.add_argument("--mc", type=int, default=0, metavar="N", help="Monte Carlo replicas")
+    p.add_argument(
+        "--csv",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="CSV tables besides Parquet (auto: runs of up to 100,000 spectra)",
+    )
+    p.add_argument("--no-maps", action="store_true", help="skip the fraction/atomic %% maps")
+    p.set_defaults(func=run)
+
+
+def expand_inputs(patterns: list[str]) -> list[str]:
+    """Files named or matched (``**`` recurses), in order, each once.
+
+    Raises
+    ------
+    BatchError
+        A pattern that matches nothing or a file that does not exist.
+    """
+    out: dict[str, None] = {}
+    for pattern in patterns:
+        if os.path.exists(pattern) or not _WILDCARDS & set(pattern):
+            if not os.path.isfile(pattern):
+                raise BatchError(f"{pattern}: no such file")
+            out[pattern] = None
+            continue
+        hits = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+        if not hits:
+            raise BatchError(f"{pattern}: no file matches")
+        out.update(dict.fromkeys(hits))
+    return list(out)
+
+
+class _Bar:
+    """A progress bar on stderr with the throughput, spectra/s."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.first: int | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.first is None:
+            self.first = done
+        rate = (done - self.first) / max(time.monotonic() - self.start, 1e-9)
+        filled = 30 * done // max(total, 1)
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} spectra, {rate:.1f}/s"
+        )
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _report(result: BatchResult) -> int:
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
+    sys.stderr.write(f"{result.n_spectra} spectra: {counts}; results in {result.out}\n")
+    bad = sum(n for status, n in result.counts.items() if status not in ("ok", "skipped"))
+    if bad:
+        where = "failed.csv" if (result.out / "failed.csv").exists() else "spectra/ (status)"
+        sys.stderr.write(f"{bad} spectra not fitted; reasons in {result.out / where}\n")
+    return 1 if bad else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``xpsfit batch``; returns the exit code (0: all fitted, 1: some failed)."""
+    files = expand_inputs(args.inputs)
+    scheduler = None
+    if args.scheduler:
+        scheduler = connect(args.scheduler)
+        sys.stderr.write(f"Dask dashboard: {scheduler.dashboard_link}\n")
+    try:
+        result = fit_many(
+            files,
+            args.template,
+            Path(args.out),
+            jobs=args.jobs,
+            scheduler=scheduler,
+            chunk_size=args.chunk_size,
+            retries=args.retries,
+            monte_carlo=args.mc,
+            csv={"auto": None, "always": True, "never": False}[args.csv],
+            maps=not args.no_maps,
+            progress=_Bar(),
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.close()
+    return _report(result)
