@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from xpsfit import profile_fit
 from xpsfit.demo import DEMO_SAMPLES, co2_fraction_truth, demo_depth_scale, demo_spectra
 from xpsfit.demo_specs import CO2P_FRACTION, DEMO_SPECS
 from xpsfit.errors import SpecError
@@ -194,6 +195,31 @@ def test_pool_and_sequential_give_identical_fits(
             assert fb.result is not None
             assert fa.result.chisqr == fb.result.chisqr
             assert np.array_equal(fa.result.envelope, fb.result.envelope)
+
+
+def test_the_calling_process_works_beside_the_pool(
+    demo_profiles: list[DepthProfile], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With jobs=2 this process fits jobs from the back of the queue while one worker process
+    takes them from the front, so the pool only adds cores; results as with one process."""
+    fitted_here = []
+    run_here = profile_fit._run_here
+
+    def counted(jobs, outcomes, run):  # type: ignore[no-untyped-def]
+        before = len(outcomes)
+        run_here(jobs, outcomes, run)
+        fitted_here.append(len(outcomes) - before)
+
+    monkeypatch.setattr(profile_fit, "_run_here", counted)
+    pooled = fit_profiles(demo_profiles, DEMO_SPECS, seed="template", jobs=2)
+    total = sum(p.n_spectra for p in demo_profiles)
+    assert 0 < sum(fitted_here) < total  # this process and the worker both fitted
+    alone = fit_profiles(demo_profiles, DEMO_SPECS, seed="template", jobs=1)
+    for a, b in zip(alone, pooled, strict=True):
+        for fa, fb in zip(a.fits, b.fits, strict=True):
+            assert fa.result is not None
+            assert fb.result is not None
+            assert fa.result.chisqr == fb.result.chisqr
 
 
 def test_cancel_marks_unfinished_spectra(demo_profiles: list[DepthProfile]) -> None:
