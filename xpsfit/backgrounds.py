@@ -112,8 +112,8 @@ def _prepare(binding_energy: ArrayLike, intensity: ArrayLike) -> _Prepared:
     if x.size < 2:
         raise FitError(f"a background needs at least 2 channels, got {x.size}")
     for name, values in (("binding energy", x), ("intensity", y)):
-        bad = int(np.count_nonzero(~np.isfinite(values)))
-        if bad:
+        if not np.isfinite(values).all():
+            bad = int(np.count_nonzero(~np.isfinite(values)))
             raise FitError(f"{name} has {bad} non-finite value(s) (NaN or inf)")
     order = np.argsort(x, kind="stable")
     energy = x[order]
@@ -135,8 +135,8 @@ def _end_levels(
         if not np.isfinite(offset):
             raise SpecError(f"{name} must be a finite intensity, not {offset}")
     k = max(1, min(int(average_points), data.energy.size // 2))
-    i_low = float(np.mean(data.intensity[:k])) + float(start_offset)
-    i_high = float(np.mean(data.intensity[-k:])) + float(end_offset)
+    i_low = float(data.intensity[:k].sum()) / k + float(start_offset)
+    i_high = float(data.intensity[-k:].sum()) / k + float(end_offset)
     return i_low, i_high
 
 

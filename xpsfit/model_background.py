@@ -157,10 +157,10 @@ def _fitted_params(bg: BackgroundSpec, spectrum: Spectrum) -> tuple[ParamRow, ..
     needs_k = bg.kind == "active_shirley" and "k" not in given
     i_low = i_high = area = 0.0
     if "offset" not in given or needs_k:
-        ref = _static(BackgroundSpec(kind="shirley", average_points=bg.average_points), spectrum)
-        i_low = float(ref.params.get("i_low", spectrum.intensity[0]))
-        i_high = float(ref.params.get("i_high", spectrum.intensity[-1]))
-        area = float(np.trapezoid(np.clip(spectrum.intensity - ref.background, 0.0, None), be))
+        ref = backgrounds.shirley(be, spectrum.intensity, average_points=int(bg.average_points))
+        i_low, i_high = ref.params["i_low"], ref.params["i_high"]
+        above = np.maximum(spectrum.intensity - ref.background, 0.0)
+        area = float((np.diff(be) * (above[1:] + above[:-1]) / 2.0).sum())  # trapezoid rule
     rows = [_row("bg_offset", given.get("offset"), i_low, -math.inf, math.inf)]
     if bg.kind == "active_shirley":
         k0 = max(i_high - i_low, 0.0) / area if area > 0 else 0.0

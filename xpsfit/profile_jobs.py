@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 from xpsfit.errors import XpsfitError
 from xpsfit.fitting import FitCancelled, Fitter, shared_fitter
@@ -60,31 +59,52 @@ def check_spectrum(spectrum: Spectrum) -> SpectrumIssue | None:
     channels far above both the noise and the smoothed signal range).
     """
     be, y, label = spectrum.binding_energy, spectrum.intensity, spectrum.label
-    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(be))):
+    if not (np.isfinite(y).all() and np.isfinite(be).all()):
         bad = int(np.count_nonzero(~np.isfinite(y)) + np.count_nonzero(~np.isfinite(be)))
         return _issue("non_finite", f"{label}: {bad} of {y.size} values are NaN or infinite")
     if y.size < MIN_POINTS:
         return _issue("too_few_points", f"{label}: {y.size} channels, at least {MIN_POINTS} needed")
-    if not np.all(np.diff(be) > 0):
+    if not (np.diff(be) > 0).all():
         return _issue("non_monotonic", f"{label}: the binding-energy axis is not monotonic")
-    if not np.any(y != 0):
+    if not y.any():
         return _issue("all_zero", f"{label}: every channel is zero")
-    floor = -5.0 * spectrum.uncertainty if spectrum.uncertainty is not None else np.zeros_like(y)
-    if np.any(y < floor):
+    below = y < (0.0 if spectrum.uncertainty is None else -5.0 * spectrum.uncertainty)
+    if below.any():
         return _issue(
             "negative_counts",
-            f"{label}: {int(np.count_nonzero(y < floor))} negative channels (minimum {float(y.min())!r})",
+            f"{label}: {int(np.count_nonzero(below))} negative channels (minimum {float(y.min())!r})",
         )
-    smooth = median_filter(y, size=5, mode="nearest")
-    dev = y - smooth
-    noise = 1.4826 * float(np.median(np.abs(dev - np.median(dev))))
-    noise = max(noise, float(np.sqrt(max(float(np.median(np.abs(smooth))), 1.0))))
-    span = float(smooth.max() - smooth.min())
-    spikes = np.abs(dev) > max(SPIKE_SIGMAS * noise, 2.0 * span)
-    if np.any(spikes):
+    spikes = _spike_channels(y)
+    if spikes is not None:
         where = ", ".join(f"{float(e):.2f}" for e in be[spikes][:5])
         return _issue("spikes", f"{label}: {int(spikes.sum())} spike channel(s) at {where} eV")
     return None
+
+
+def _spike_channels(
+    y: np.ndarray[Any, np.dtype[np.float64]],
+) -> np.ndarray[Any, np.dtype[np.bool_]] | None:
+    """Where finite data ``y`` (at least 5 channels) has spikes, or None when it has none.
+
+    A spike is farther from the 5-channel running median (end channels repeated) than both
+    :data:`SPIKE_SIGMAS` robust noise widths (at least 1) and twice the range of that median.
+    """
+    padded = np.concatenate((y[:1], y[:1], y, y[-1:], y[-1:]))
+    a, b, c, d, e = (padded[k : k + y.size] for k in range(5))
+    # Of a..d, low and high are the middle two (in some order); the median of all five is the
+    # median of those two and e.
+    low = np.maximum(np.minimum(a, b), np.minimum(c, d))
+    high = np.minimum(np.maximum(a, b), np.maximum(c, d))
+    smooth = np.maximum(np.minimum(low, high), np.minimum(np.maximum(low, high), e))
+    dev = y - smooth
+    size = np.abs(dev)
+    span = float(smooth.max() - smooth.min())
+    if not size.max() > max(SPIKE_SIGMAS, 2.0 * span):  # the noise width is at least 1
+        return None
+    noise = 1.4826 * float(np.median(np.abs(dev - np.median(dev))))
+    noise = max(noise, float(np.sqrt(max(float(np.median(np.abs(smooth))), 1.0))))
+    spikes = size > max(SPIKE_SIGMAS * noise, 2.0 * span)
+    return spikes if spikes.any() else None
 
 
 #: How often a worker process reads the shared cancel flag, s (far below the 1 s a user

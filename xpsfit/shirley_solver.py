@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_banded
+from scipy.linalg.lapack import dgtsv
 
 from xpsfit.background_kernels import FloatArray, cumtrapz_ascending
 
@@ -96,7 +96,19 @@ class _RateSearch:
         self.energy, self.intensity = energy, intensity
         self.i_low, self.i_high = ends
         self.width = np.diff(energy)
+        self.half = 0.5 * self.width
         self.mean = 0.5 * (intensity[1:] + intensity[:-1])
+        # Across channel pair i the background keeps r_i = (1 - q_i) / (1 + q_i) of its value
+        # and takes 1 - r_i of the pair's mean intensity (q_i = rate * half[i]), so it ends at
+        # I_low + sum_i (memory[i + 1] - memory[i]) * (mean[i] - I_low), memory[i] the product
+        # of r over pair i and all pairs above it (1 above the last). Summed by parts with the
+        # pairs counted from the high end, that is mean[-1] + memory @ weights (see gap).
+        from_high = self.mean[::-1]
+        self._weights = np.empty(from_high.size)
+        np.subtract(from_high[1:], from_high[:-1], out=self._weights[:-1])
+        self._weights[-1] = self.i_low - from_high[-1]
+        self._half_from_high = self.half[::-1].copy()
+        self._last_gap = float(self.mean[-1] - self.i_high)
         self.cap = 0
         self.calls = 0
         self.tried: list[tuple[float, float]] = [(0.0, self.i_low - self.i_high)]
@@ -106,14 +118,13 @@ class _RateSearch:
         if self.calls >= self.cap:
             raise _IterationCapError
         self.calls += 1
-        q = 0.5 * rate * self.width
-        log_r = np.log1p(-q) - np.log1p(q)
-        # memory[i] = product of r_l for l >= i; the weight of channel pair i is
-        # (1 - r_i) * prod_{l > i} r_l = memory[i + 1] - memory[i] (a weighted mean).
-        memory = np.exp(np.cumsum(log_r[::-1])[::-1])
-        after = np.append(memory[1:], 1.0)
-        end = memory[0] * self.i_low + float(np.dot(after - memory, self.mean))
-        value = float(end - self.i_high)
+        # memory[j]: the product of r over the j + 1 highest channel pairs.
+        q = rate * self._half_from_high
+        memory = 1.0 - q
+        q += 1.0
+        memory /= q
+        np.multiply.accumulate(memory, out=memory)
+        value = self._last_gap + float(memory @ self._weights)
         self.tried.append((rate, value))
         return value
 
@@ -123,15 +134,24 @@ class _RateSearch:
 
     def background(self, rate: float) -> FloatArray:
         """The whole background of ``dB/dE = rate * (I - B)`` from ``B = I_low``."""
-        q = 0.5 * rate * self.width
-        bands = np.zeros((2, self.energy.size))
-        bands[0, 0] = 1.0
-        bands[0, 1:] = 1.0 + q
-        bands[1, :-1] = q - 1.0
+        q = rate * self.half
+        diagonal = np.empty(self.energy.size)
+        diagonal[0] = 1.0
+        np.add(q, 1.0, out=diagonal[1:])
         rhs = np.empty(self.energy.size)
         rhs[0] = self.i_low
-        rhs[1:] = 2.0 * q * self.mean
-        out: FloatArray = solve_banded((1, 0), bands, rhs, check_finite=False)
+        np.multiply(q, 2.0 * self.mean, out=rhs[1:])
+        # A lower bidiagonal system with a diagonal above 1 (q >= 0): never singular, and the
+        # tridiagonal solver's pivoting never swaps rows (|1 + q| > |q - 1|).
+        out: FloatArray = dgtsv(
+            q - 1.0, diagonal, np.zeros(q.size), rhs, overwrite_d=1, overwrite_b=1
+        )[3]
+        return out
+
+    def trapezoid(self, values: FloatArray) -> FloatArray:
+        """Cumulative trapezoid integral of ``values`` from the lowest energy (values x eV)."""
+        out = np.zeros(values.size)
+        np.add.accumulate(self.half * (values[1:] + values[:-1]), out=out[1:])
         return out
 
 
@@ -205,14 +225,16 @@ def _zero(search: _RateSearch, lo: Point, hi: Point, goal: float) -> float:
 
 def _substitute(search: _RateSearch, background: FloatArray) -> tuple[FloatArray, float] | None:
     """One Proctor-Sherwood substitution, or None when it finds no usable peak area."""
-    area = cumtrapz_ascending(search.energy, search.intensity - background)
+    area = search.trapezoid(search.intensity - background)
     total = float(area[-1])
     if not total > 0.0:
         return None
-    fraction = area / total
-    if fraction.max() > MAX_STEP_FRACTION or fraction.min() < 1.0 - MAX_STEP_FRACTION:
+    # The normalised step area / total must stay within [1 - MAX_STEP_FRACTION, MAX_STEP_FRACTION].
+    if area.max() > MAX_STEP_FRACTION * total or area.min() < (1.0 - MAX_STEP_FRACTION) * total:
         return None
-    return search.i_low + (search.i_high - search.i_low) * fraction, total
+    area *= (search.i_high - search.i_low) / total
+    area += search.i_low
+    return area, total
 
 
 def _message(search: _RateSearch, rate: float, change: float, how: str, tolerance: float) -> str:
@@ -248,7 +270,7 @@ def _finish(search: _RateSearch, rate: float, how: str, tolerance: float) -> Shi
         x = search.energy
         line = search.i_low + step * (x - x[0]) / (x[-1] - x[0])
         change = float(np.max(np.abs(line - candidate))) / step
-        area = float(cumtrapz_ascending(x, search.intensity - line)[-1])
+        area = float(search.trapezoid(search.intensity - line)[-1])
         message = (
             "no usable peak area above a Shirley background: straight line between the end levels"
         )
@@ -267,11 +289,11 @@ def _solve_rising(
     search = _RateSearch(energy, intensity, ends)
     search.cap = cap
     step = ends[1] - ends[0]
-    area = float(cumtrapz_ascending(energy, intensity - ends[0])[-1])
+    area = float(search.width @ (search.mean - ends[0]))
     # A step between the end levels under the data leaves at least the area of the data above
     # I_high, so the rate hardly exceeds step / that area (twice it is allowed for noise);
     # zeros beyond come from a background that follows the data channel by channel.
-    above = float(cumtrapz_ascending(energy, np.maximum(intensity - ends[1], 0.0))[-1])
+    above = float(search.trapezoid(np.maximum(intensity - ends[1], 0.0))[-1])
     top = 1.0 / float(search.width.max())
     top = min(top, _NOISE_ALLOWANCE * step / above) if above > 0.0 else top
     start = min(step / area if area > 0.0 else 1.0 / float(energy[-1] - energy[0]), top)
