@@ -18,11 +18,14 @@ from numpy.typing import NDArray
 from xpsfit.errors import FitError
 from xpsfit.lineshapes import LINESHAPES
 from xpsfit.models import Model
+from xpsfit.unit_profiles import TablePoints
 
 __all__ = ["FD_STEP", "LineProfiles", "LineStack"]
 
 FloatArray = NDArray[np.float64]
 IndexArray = NDArray[np.intp]
+#: Rows of one table group: a slice when its lines are consecutive, else their indices.
+Rows = slice | IndexArray
 #: Relative step of forward differences (square root of machine epsilon).
 FD_STEP = 1.4901161193847656e-08
 
@@ -32,16 +35,24 @@ class LineProfiles:
     """Unit-area profiles of every line at one set of centers and widths.
 
     ``parts`` keeps, per table group, what the center and FWHM derivatives of its rows are made
-    of (rows, ``u``, ``g'(u)``, ``1/FWHM``), so that :meth:`LineStack.derivatives` forms them
-    only when a Jacobian is asked for. ``tabulated`` marks the rows evaluated from a table.
+    of (rows, the table points, ``1/FWHM``), so that :meth:`LineStack.derivatives` forms them
+    (``g'(u)`` included) only when a Jacobian is asked for. ``tabulated`` marks the rows
+    evaluated from a table.
     """
 
     centers: FloatArray
     fwhms: FloatArray
     shapes: tuple[Mapping[str, float], ...]
     profiles: FloatArray
-    parts: tuple[tuple[IndexArray, FloatArray, FloatArray, FloatArray], ...]
+    parts: tuple[tuple[Rows, TablePoints, FloatArray], ...]
     tabulated: NDArray[np.bool_]
+
+
+def _rows(indices: list[int]) -> Rows:
+    """Line indices as a slice when they are consecutive (indexing by it makes no copies)."""
+    if indices == list(range(indices[0], indices[-1] + 1)):
+        return slice(indices[0], indices[-1] + 1)
+    return np.array(indices, dtype=np.intp)
 
 
 class LineStack:
@@ -62,7 +73,7 @@ class LineStack:
                 if id(table) not in groups:
                     tables.append(table)
                 groups.setdefault(id(table), []).append(i)
-        self.groups = [(t, np.array(groups[id(t)], dtype=np.intp)) for t in tables]
+        self.groups = [(t, _rows(groups[id(t)])) for t in tables]
         in_table = {i for rows in groups.values() for i in rows}
         self.direct = tuple(i for i in range(len(model.lines)) if i not in in_table)
 
@@ -93,14 +104,15 @@ class LineStack:
                 continue
             inv_w = 1.0 / fwhms[rows, None]
             u = (self.be - centers[rows, None]) * inv_w
-            found = table.evaluate(u)
-            if found is None:
+            points = table.lookup(u)
+            if points is None:
                 continue
-            g, dg = found
-            g *= inv_w
-            profiles[rows] = g
+            if isinstance(rows, slice):
+                np.multiply(points.values, inv_w, out=profiles[rows])
+            else:
+                profiles[rows] = points.values * inv_w
             tabulated[rows] = True
-            parts.append((rows, u, dg, inv_w))
+            parts.append((rows, points, inv_w))
         for i in np.flatnonzero(~tabulated):
             profiles[i] = self._direct(int(i), float(centers[i]), float(fwhms[i]), shapes[i])
         return LineProfiles(centers, fwhms, shapes, profiles, tuple(parts), tabulated)
@@ -110,11 +122,16 @@ class LineStack:
         differences of the shape function for the other lines."""
         d_center = np.empty_like(lp.profiles)
         d_fwhm = np.empty_like(lp.profiles)
-        for rows, u, dg, inv_w in lp.parts:
-            slope = dg * (inv_w * inv_w)
-            d_center[rows] = -slope
+        for rows, points, inv_w in lp.parts:
+            slope = points.slopes()
+            slope *= inv_w * inv_w
             # d/dF of g(u)/F: -(g/F)/F - u g'(u)/F^2; profiles hold g/F
-            d_fwhm[rows] = -(lp.profiles[rows] * inv_w + u * slope)
+            d_f = lp.profiles[rows] * inv_w
+            d_f += points.u * slope
+            np.negative(d_f, out=d_f)
+            np.negative(slope, out=slope)
+            d_center[rows] = slope
+            d_fwhm[rows] = d_f
         for i in np.flatnonzero(~lp.tabulated):
             c, w, shape = float(lp.centers[i]), float(lp.fwhms[i]), lp.shapes[i]
             h = FD_STEP * max(abs(c), 1.0)

@@ -13,7 +13,7 @@ all lines at once, against one special-function call per line for the direct sha
 
 With the default node spacing (``STEP`` = 0.02 in t) the table agrees with the direct shape to
 better than 2e-7 of the peak height (tests/core/test_unit_profiles.py). A point beyond
-``reach`` makes :meth:`UnitTable.evaluate` report it (the caller then evaluates directly).
+``reach`` makes :meth:`UnitTable.lookup` report it (the caller then evaluates directly).
 """
 
 from __future__ import annotations
@@ -27,13 +27,50 @@ from numpy.typing import NDArray
 
 from xpsfit.lineshapes import LINESHAPES
 
-__all__ = ["STEP", "ProfileTables", "UnitTable", "tabulate"]
+__all__ = ["STEP", "ProfileTables", "TablePoints", "UnitTable", "tabulate"]
 
 FloatArray = NDArray[np.float64]
 ShapeKey = tuple[str, tuple[tuple[str, float], ...]]
 
 #: Node spacing of the tables in t = asinh(u) (u in units of the FWHM).
 STEP = 0.02
+
+
+@dataclass(frozen=True, eq=False)
+class TablePoints:
+    """Where a set of points ``u`` falls in a :class:`UnitTable`, and ``g(u)`` there.
+
+    Parameters
+    ----------
+    u
+        The points (units of the FWHM).
+    s
+        Position of every point in its interval, in [0, 1].
+    coef
+        The polynomial coefficients of every point's interval, shape ``u.shape + (4,)``.
+    values
+        ``g(u)`` (1/FWHM).
+    step
+        Node spacing of the table in ``t = asinh(u)``.
+    """
+
+    u: FloatArray
+    s: FloatArray
+    coef: FloatArray
+    values: FloatArray
+    step: float
+
+    def slopes(self) -> FloatArray:
+        """``g'(u)`` at every point (1/FWHM^2): the derivative of the interval polynomial in
+        ``t`` times ``dt/du = 1 / sqrt(1 + u^2)``."""
+        c = self.coef
+        dg = c[..., 3] * (3.0 * self.s)
+        dg += 2.0 * c[..., 2]
+        dg *= self.s
+        dg += c[..., 1]
+        dg /= np.sqrt(1.0 + self.u * self.u)
+        dg *= 1.0 / self.step
+        return dg
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +84,7 @@ class UnitTable:
     step
         Node spacing in ``t``.
     coef
-        Polynomial coefficients per interval, shape ``(4, n_intervals)``: ``g = c0 + c1 s +
+        Polynomial coefficients per interval, shape ``(n_intervals, 4)``: ``g = c0 + c1 s +
         c2 s^2 + c3 s^3`` with ``s = (t - t_i) / step`` in [0, 1].
     """
 
@@ -60,31 +97,30 @@ class UnitTable:
         """Largest ``|u|`` the table covers (units of the FWHM)."""
         return math.sinh(-self.t_min)
 
-    def evaluate(self, u: FloatArray) -> tuple[FloatArray, FloatArray] | None:
-        """``g(u)`` and ``g'(u)`` at every ``u`` (any shape), or ``None`` if any ``|u| > reach``."""
+    def lookup(self, u: FloatArray) -> TablePoints | None:
+        """``g(u)`` at every ``u`` (ascending along the last axis), or ``None`` if any
+        ``|u| > reach``; :meth:`TablePoints.slopes` gives ``g'(u)`` on demand.
+
+        Only the first and last point of each row are checked against the reach, so every row
+        must be ascending (a line's ``u`` on an ascending energy grid is).
+        """
         pos = np.arcsinh(u)
         pos -= self.t_min
         pos *= 1.0 / self.step
-        n = self.coef.shape[1]
-        if pos.size and (float(pos.min()) < 0.0 or float(pos.max()) > n):
+        n = self.coef.shape[0]
+        if pos.size and (float(pos[..., 0].min()) < 0.0 or float(pos[..., -1].max()) > n):
             return None
         idx = pos.astype(np.intp)
         np.minimum(idx, n - 1, out=idx)
-        s = pos - idx
-        c0, c1, c2, c3 = (c.take(idx) for c in self.coef)
-        g = c3 * s
-        g += c2
+        s: FloatArray = pos - idx
+        c = self.coef.take(idx, axis=0)
+        g = c[..., 3] * s
+        g += c[..., 2]
         g *= s
-        g += c1
+        g += c[..., 1]
         g *= s
-        g += c0
-        dg = c3 * (3.0 * s)
-        dg += 2.0 * c2
-        dg *= s
-        dg += c1
-        dg /= np.sqrt(1.0 + u * u)
-        dg *= 1.0 / self.step
-        return g, dg
+        g += c[..., 0]
+        return TablePoints(u, s, c, g, self.step)
 
 
 def tabulate(lineshape: str, shape: Mapping[str, float], reach: float) -> UnitTable:
@@ -117,7 +153,7 @@ def tabulate(lineshape: str, shape: Mapping[str, float], reach: float) -> UnitTa
     s0, s1 = slope[:-1] * h, slope[1:] * h
     c2 = 3.0 * dg * h - 2.0 * s0 - s1
     c3 = s0 + s1 - 2.0 * dg * h
-    coef = np.array([g[:-1], s0, c2, c3])
+    coef = np.stack([g[:-1], s0, c2, c3], axis=1)
     coef.setflags(write=False)
     return UnitTable(float(-half * h), h, coef)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -31,9 +33,9 @@ def test_table_matches_direct_shape(key: str, shape: dict[str, float]) -> None:
     table = tabulate(key, shape, 4000.0)
     func = LINESHAPES[key].func
     for center, fwhm in ((0.0, 1.0), (0.37, 0.05), (-3.1, 2.7)):
-        found = table.evaluate((x - center) / fwhm)
+        found = table.lookup((x - center) / fwhm)
         assert found is not None
-        g, dg = found
+        g, dg = found.values, found.slopes()
         direct = func(x, 1.0, center, fwhm, **shape)
         assert np.max(np.abs(g / fwhm - direct)) < 1e-6 * direct.max()
         h = 1e-6 * fwhm
@@ -45,8 +47,9 @@ def test_table_matches_direct_shape(key: str, shape: dict[str, float]) -> None:
 def test_table_reach_and_cache() -> None:
     table = tabulate("voigt", {"m": 30.0}, 100.0)
     assert table.reach >= 100.0
-    assert table.evaluate(np.array([0.0, 99.0])) is not None
-    assert table.evaluate(np.array([0.0, 1e6])) is None
+    assert table.lookup(np.array([-99.0, 0.0, 99.0])) is not None
+    assert table.lookup(np.array([0.0, 1e6])) is None
+    assert table.lookup(np.array([[-1e6, 0.0], [0.0, 1.0]])) is None
     tables = ProfileTables(100.0)
     assert tables.get("gl", {"m": 30.0}) is tables.get("gl", {"m": 30.0})
     assert tables.get("gl", {"m": 30.0}) is not tables.get("gl", {"m": 20.0})
@@ -139,3 +142,65 @@ def test_analytic_jacobian_matches_finite_differences(shared_width: bool) -> Non
     assert np.allclose(
         proj.model_jacobian(ev2), numeric2, rtol=0, atol=2e-4 * np.abs(numeric2).max()
     )
+
+
+@pytest.mark.parametrize(
+    "background",
+    [
+        BackgroundSpec("active_shirley", params={"slope": Param(0.0)}),
+        BackgroundSpec("tougaard", params={"B": Param(500.0, 0.0), "C": Param(600.0, 1.0)}),
+        BackgroundSpec("shirley"),
+    ],
+)
+def test_jacobian_of_area_factor_and_background_parameters(background: BackgroundSpec) -> None:
+    """Parameters that change area factors (a free doublet area ratio) or a fitted background
+    (re-assembled with the profiles held) have the finite-difference derivatives too."""
+    base = _spec(False)
+    doublet = replace(base.components[0], area_ratio=Param(0.5, 0.3, 0.7))
+    spec = replace(base, background=background, components=(doublet, *base.components[1:]))
+    window, sigma = prepare(_spectrum(), spec, "poisson")
+    model = build(spec, window)
+    assert "A_area_ratio" in model.nonlinear
+    proj = Projection(model, np.asarray(window.intensity), sigma)
+    start = model.start()
+    theta = np.array([start[n] for n in model.nonlinear]) * (1.0 + 1e-3)
+    ev = proj.evaluate(theta)
+    analytic = proj.model_jacobian(ev)
+    numeric = _model_fd(proj, theta, ev.linear)
+    for i, name in enumerate(model.nonlinear):
+        scale = np.max(np.abs(numeric[:, i]))
+        assert scale > 0, name
+        assert np.max(np.abs(analytic[:, i] - numeric[:, i])) < 2e-4 * scale, name
+
+
+def test_scattered_table_groups_and_lines_beyond_the_table() -> None:
+    """Lines of one table need not be neighbours; a line beyond its table is evaluated directly."""
+    peaks = tuple(
+        Peak(cid, "gl", Param(c, c - 1, c + 1), Param(1.0, 0.3, 3.0), Param(1.0, 0.0),
+             {"m": Param(m, vary=False)})
+        for cid, c, m in (("A", 160.0, 30.0), ("B", 163.0, 10.0), ("C", 166.0, 30.0))
+    )  # fmt: skip
+    spec = FitSpec("S 2p", None, BackgroundSpec("active_shirley"), peaks)
+    window, sigma = prepare(_spectrum(), spec, "poisson")
+    model = build(spec, window)
+    proj = Projection(model, np.asarray(window.intensity), sigma)
+    assert sorted(np.atleast_1d(np.arange(3)[rows]).tolist() for _, rows in proj.stack.groups) == [
+        [0, 2],
+        [1],
+    ]
+    start = model.start()
+    theta = np.array([start[n] for n in model.nonlinear]) * (1.0 + 1e-3)
+    ev = proj.evaluate(theta)
+    analytic = proj.model_jacobian(ev)
+    numeric = _model_fd(proj, theta, ev.linear)
+    assert np.allclose(analytic, numeric, rtol=0, atol=2e-4 * np.abs(numeric).max())
+    # a center further from the window than the tables reach: its table group (lines A and C)
+    # is evaluated directly, the other group still from its table
+    centers, fwhms = ev.lines.centers.copy(), ev.lines.fwhms
+    centers[2] = proj.be[0] - 2.0 * model.tables.reach * fwhms[2]
+    lp = proj.stack.evaluate(centers, fwhms, ev.lines.shapes)
+    assert lp.tabulated.tolist() == [False, True, False]
+    shapes = (30.0, 10.0, 30.0)
+    direct = [gl(proj.be, 1.0, c, w, m=m) for c, w, m in zip(centers, fwhms, shapes, strict=True)]
+    assert np.array_equal(lp.profiles[[0, 2]], np.array(direct)[[0, 2]])
+    assert np.max(np.abs(lp.profiles[1] - direct[1])) < 1e-6 * direct[1].max()
