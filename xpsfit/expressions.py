@@ -10,11 +10,14 @@ subscripts, no builtins.
 from __future__ import annotations
 
 import ast
+import dis
+import functools
 import keyword
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from types import CodeType, MappingProxyType
+from typing import Any
 
 from xpsfit.errors import SpecError
 
@@ -37,6 +40,14 @@ FUNCTIONS: Mapping[str, Callable[..., float]] = MappingProxyType(
 CONSTANTS: Mapping[str, float] = MappingProxyType({"pi": math.pi, "e": math.e})
 
 _PARAM_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+#: Instructions of compiled assignments that act element by element on arrays exactly as on
+#: floats (IEEE ``+ - * /`` are correctly rounded either way); anything else (calls, ``**``)
+#: is not relied upon.
+_ELEMENTWISE_OPS = frozenset(
+    {"RESUME", "NOP", "LOAD_NAME", "LOAD_CONST", "STORE_NAME", "UNARY_NEGATIVE",
+     "UNARY_POSITIVE", "RETURN_VALUE", "RETURN_CONST"}
+)  # fmt: skip
+_ELEMENTWISE_BINOPS = frozenset({"+", "-", "*", "/"})
 _FRACTION_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 
@@ -221,6 +232,25 @@ def is_affine(tree: ast.Expression, varying: AbstractSet[str]) -> bool:
     return _affine(tree.body, varying)[0]
 
 
-def run(code: CodeType, namespace: dict[str, float]) -> None:
-    """Execute compiled assignments in ``namespace`` (updated in place)."""
-    exec(code, {"__builtins__": {}, **FUNCTIONS, **CONSTANTS}, namespace)
+@functools.lru_cache(maxsize=256)
+def elementwise(code: CodeType) -> bool:
+    """True when compiled assignments use only names, numbers, signs and ``+ - * /``.
+
+    Run on a namespace of :class:`numpy.ndarray` values (:func:`run`), such code gives in each
+    element exactly the value it gives run on the floats of that element.
+    """
+    return all(
+        ins.opname in _ELEMENTWISE_OPS
+        or (ins.opname == "BINARY_OP" and ins.argrepr in _ELEMENTWISE_BINOPS)
+        for ins in dis.get_instructions(code)
+    )
+
+
+#: What compiled assignments see besides their namespace: the functions and constants only.
+_GLOBALS: dict[str, Any] = {"__builtins__": {}, **FUNCTIONS, **CONSTANTS}
+
+
+def run(code: CodeType, namespace: dict[str, Any]) -> None:
+    """Execute compiled assignments in ``namespace`` (updated in place; values are floats, or
+    arrays when the code is :func:`elementwise`)."""
+    exec(code, _GLOBALS, namespace)

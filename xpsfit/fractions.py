@@ -128,15 +128,18 @@ def evaluate_fraction(
         return Estimate(value, None)
     cov = np.asarray(covariance, dtype=np.float64)
     grad = np.zeros(a.size)
-    for i in range(a.size):
-        h = 1e-6 * max(abs(a[i]), float(np.max(np.abs(a))) * 1e-6, 1e-12)
-        up, down = a.copy(), a.copy()
-        up[i] += h
-        down[i] -= h
+    floor = float(np.max(np.abs(a))) * 1e-6 if a.size else 0.0
+    probe = a.copy()
+    for i, x in enumerate(a.tolist()):
+        h = 1e-6 * max(abs(x), floor, 1e-12)
         try:
-            grad[i] = (func(up) - func(down)) / (2 * h)
+            probe[i] = x + h
+            up = func(probe)
+            probe[i] = x - h
+            grad[i] = (up - func(probe)) / (2 * h)
         except ZeroDivisionError:
             return Estimate(value, None)
+        probe[i] = x
     var = float(grad @ cov @ grad)
     return Estimate(value, math.sqrt(var) if math.isfinite(var) and var >= 0 else None)
 

@@ -9,8 +9,11 @@ minor-line parameters as expressions. :func:`xpsfit.models.build` assembles thes
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal, TypeAlias
 
 from xpsfit import expressions
@@ -18,7 +21,15 @@ from xpsfit.errors import SpecError
 from xpsfit.lineshapes import LINESHAPES
 from xpsfit.spec import Doublet, FitSpec, Link, Param, Peak, param_name
 
-__all__ = ["MIN_FWHM", "ParamDef", "ParamRole", "component_defs", "shared_defs", "start_values"]
+__all__ = [
+    "MIN_FWHM",
+    "ParamDef",
+    "ParamRole",
+    "component_defs",
+    "component_prefix",
+    "shared_defs",
+    "start_values",
+]
 
 ParamRole: TypeAlias = Literal["component", "derived", "helper", "shared", "background"]
 
@@ -133,16 +144,25 @@ def _link_defs(name: str, quantity: str, par: Param, ref_value: float | None) ->
     return [ParamDef(name, par.value, expr=expr, linear_ref=linear)]
 
 
-def _limits(comp: Peak, quantity: str) -> tuple[float, float]:
-    if quantity in ("fwhm",):
-        return MIN_FWHM, math.inf
-    if quantity in ("area_ratio", "fwhm_ratio"):
-        return _POSITIVE_RATIO_MIN, math.inf
-    shape = LINESHAPES[comp.lineshape]
-    for sp in shape.params:
-        if sp.name == quantity:
-            return sp.min, sp.max
-    return -math.inf, math.inf
+@functools.lru_cache(maxsize=1024)
+def component_prefix(component_id: str) -> str:
+    """What every parameter name of a component starts with: ``param_name(component_id, "")``
+    (e.g. ``"Co3p_"``), remembered for the ids seen before."""
+    return param_name(component_id, "")
+
+
+@functools.lru_cache(maxsize=64)
+def _shape_limits(lineshape: str) -> Mapping[str, tuple[float, float]]:
+    """Bounds of the quantities of a component of a registered line shape that has any (the
+    others are unbounded)."""
+    limits = {
+        "fwhm": (MIN_FWHM, math.inf),
+        "area_ratio": (_POSITIVE_RATIO_MIN, math.inf),
+        "fwhm_ratio": (_POSITIVE_RATIO_MIN, math.inf),
+    }
+    for sp in LINESHAPES[lineshape].params:
+        limits.setdefault(sp.name, (sp.min, sp.max))
+    return MappingProxyType(limits)
 
 
 def component_defs(comp: Peak, spec: FitSpec) -> list[ParamDef]:
@@ -171,16 +191,18 @@ def component_defs(comp: Peak, spec: FitSpec) -> list[ParamDef]:
             f"component {comp.id!r}: unknown line shape {comp.lineshape!r} "
             f"(known: {', '.join(LINESHAPES)})"
         )
-    unknown = sorted(set(comp.shape) - set(shape.param_names))
+    unknown = sorted(comp.shape.keys() - set(shape.param_names))
     if unknown:
         raise SpecError(
             f"component {comp.id!r}: line shape {comp.lineshape!r} has no parameter "
             f"{', '.join(unknown)}"
         )
     given = comp.params()
-    prefix = param_name(comp.id, "")  # every name of the component is prefix + quantity
+    prefix = component_prefix(comp.id)  # every name of the component is prefix + quantity
     for sp in shape.params:
-        given.setdefault(sp.name, Param(sp.default, vary=False))
+        if sp.name not in given:
+            given[sp.name] = Param(sp.default, vary=False)
+    limits = _shape_limits(comp.lineshape)
     defs: list[ParamDef] = []
     for quantity, par in given.items():
         name = prefix + quantity
@@ -189,7 +211,7 @@ def component_defs(comp: Peak, spec: FitSpec) -> list[ParamDef]:
         elif par.expr is not None:
             defs.append(ParamDef(name, par.value, expr=par.expr))
         else:
-            lo, hi = _limits(comp, quantity)
+            lo, hi = limits.get(quantity, (-math.inf, math.inf))
             defs.append(_bounded(name, par, lo, hi, "component"))
     if isinstance(comp, Doublet):
         pn = {q: prefix + q for q in ("center", "fwhm", "area")}

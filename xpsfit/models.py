@@ -25,6 +25,8 @@ Background parameters are named ``bg_offset`` (intensity), ``bg_slope`` (intensi
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import CodeType
@@ -38,9 +40,16 @@ from xpsfit.errors import SpecError
 from xpsfit.lineshapes import LINESHAPES
 from xpsfit.model_background import BackgroundModel, background_model
 from xpsfit.model_cache import ModelCache
-from xpsfit.model_params import MIN_FWHM, ParamDef, component_defs, shared_defs, start_values
+from xpsfit.model_params import (
+    MIN_FWHM,
+    ParamDef,
+    component_defs,
+    component_prefix,
+    shared_defs,
+    start_values,
+)
 from xpsfit.result import LineRole
-from xpsfit.spec import Doublet, FitSpec, Peak, param_name
+from xpsfit.spec import Doublet, FitSpec, Peak
 from xpsfit.spectrum import Spectrum
 from xpsfit.unit_profiles import ProfileTables
 
@@ -89,13 +98,17 @@ class Model:
     code: CodeType = field(repr=False)
     affine: bool
     tables: ProfileTables = field(repr=False)
+    _by_name: Mapping[str, ParamDef] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, ParamDef] = {}
+        for p in self.params:
+            by_name.setdefault(p.name, p)
+        object.__setattr__(self, "_by_name", by_name)
 
     def param(self, name: str) -> ParamDef:
         """The parameter called ``name`` (KeyError if none)."""
-        for p in self.params:
-            if p.name == name:
-                return p
-        raise KeyError(name)
+        return self._by_name[name]
 
     def start(self) -> dict[str, float]:
         """Start values of the free parameters by name."""
@@ -122,9 +135,20 @@ class Model:
         return out
 
 
-def _line_defs(spec: FitSpec, comp: Peak) -> list[LineDef]:
-    species = spec.species_of(comp.id)
-    pre = param_name(comp.id, "")  # every name of the component is pre + quantity
+def _species(spec: FitSpec) -> dict[str, str]:
+    """Species of every component by id (as :meth:`FitSpec.species_of`, for a valid spec)."""
+    by_id = {c.id: c for c in spec.components}
+    out = {}
+    for comp in spec.components:
+        root, hops = comp, 0
+        while root.satellite_of is not None and hops <= len(by_id):
+            root, hops = by_id[root.satellite_of], hops + 1
+        out[comp.id] = root.species
+    return out
+
+
+def _line_defs(comp: Peak, species: str) -> list[LineDef]:
+    pre = component_prefix(comp.id)  # every name of the component is pre + quantity
     shape_names = tuple((sp.name, pre + sp.name) for sp in LINESHAPES[comp.lineshape].params)
     base = comp.label or comp.id
     if not isinstance(comp, Doublet):
@@ -167,31 +191,88 @@ def build(spec: FitSpec, spectrum_window: Spectrum) -> Model:
     return build_cached(spec, spectrum_window, ModelCache())
 
 
-def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) -> Model:
-    """:func:`build`, reusing the compiled structure and tables of models built before with
-    ``cache`` when the spec has the same structure (see :mod:`xpsfit.model_cache`)."""
+@dataclass(frozen=True, eq=False)
+class _SpecPart:
+    """What a model takes from its spec alone: component and shared parameters, lines, and
+    the names of the component areas."""
+
+    params: tuple[ParamDef, ...]
+    lines: tuple[LineDef, ...]
+    areas: frozenset[str]
+
+
+def _spec_part(spec: FitSpec) -> _SpecPart:
     spec.validate()
-    be = spectrum_window.binding_energy
     defs: list[ParamDef] = []
     lines: list[LineDef] = []
+    species = _species(spec)
     for comp in spec.components:
         defs += component_defs(comp, spec)
-        lines += _line_defs(spec, comp)
-    taken = {d.name for d in defs}
-    defs += shared_defs(spec, taken)
+        lines += _line_defs(comp, species[comp.id])
+    defs += shared_defs(spec, {d.name for d in defs})
+    areas = frozenset(component_prefix(c.id) + "area" for c in spec.components)
+    return _SpecPart(tuple(defs), tuple(lines), areas)
+
+
+class _SpecParts:
+    """The :class:`_SpecPart` of recently built specs, by spec object.
+
+    A spec is immutable, so the fits of one spec object (a template fitted at every level of
+    a depth profile, all levels of a global fit) make its part once. Entries hold the spec
+    weakly (an entry whose spec is gone never matches: the object is compared, not only its
+    id); at most :data:`MAX_SPEC_PARTS` are kept (dead ones, then the oldest, go first).
+    """
+
+    def __init__(self) -> None:
+        self._parts: dict[int, tuple[weakref.ref[FitSpec], _SpecPart]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, spec: FitSpec) -> _SpecPart:
+        """The part of ``spec`` (made on first use).
+
+        Raises
+        ------
+        SpecError
+            As :func:`build`.
+        """
+        with self._lock:
+            found = self._parts.get(id(spec))
+        if found is not None and found[0]() is spec:
+            return found[1]
+        part = _spec_part(spec)
+        with self._lock:
+            if len(self._parts) >= MAX_SPEC_PARTS:
+                self._parts = {k: v for k, v in self._parts.items() if v[0]() is not None}
+            while len(self._parts) >= MAX_SPEC_PARTS:
+                del self._parts[next(iter(self._parts))]
+            self._parts[id(spec)] = (weakref.ref(spec), part)
+        return part
+
+
+#: Specs whose :class:`_SpecPart` is kept.
+MAX_SPEC_PARTS = 64
+_SPEC_PARTS = _SpecParts()
+
+
+def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) -> Model:
+    """:func:`build`, reusing the compiled structure and tables of models built before with
+    ``cache`` when the spec has the same structure (see :mod:`xpsfit.model_cache`), and what
+    the spec alone implies when the same spec object was built recently."""
+    part = _SPEC_PARTS.get(spec)
+    be = spectrum_window.binding_energy
     bg = background_model(spec.background, spectrum_window)
-    defs += [ParamDef(n, v, lo, hi, vary, role="background") for n, v, lo, hi, vary in bg.params]
-    params = tuple(defs)
+    params = part.params + tuple(
+        ParamDef(n, v, lo, hi, vary, role="background") for n, v, lo, hi, vary in bg.params
+    )
     names = [p.name for p in params]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise SpecError(f"parameter names collide: {', '.join(dup)}")
-    areas = {param_name(c.id, "area") for c in spec.components}
-    found = cache.structure(params, lines, areas)
+    found = cache.structure(params, part.lines, set(part.areas))
     return Model(
         spec=spec,
         params=params,
-        lines=tuple(lines),
+        lines=part.lines,
         background=bg,
         free=found.free,
         linear=found.linear,
@@ -200,5 +281,5 @@ def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) ->
         fixed_values={p.name: p.value for p in params if not p.is_free and p.expr is None},
         code=found.code,
         affine=found.affine,
-        tables=cache.tables(TABLE_REACH * float(np.ptp(be)) / MIN_FWHM),
+        tables=cache.tables(TABLE_REACH * float(be.max() - be.min()) / MIN_FWHM),
     )

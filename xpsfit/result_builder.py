@@ -9,17 +9,20 @@ width scales with ``fwhm``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from xpsfit.fractions import evaluate_fractions
 from xpsfit.lineshapes import LINESHAPES, height
-from xpsfit.models import LineDef, Model
+from xpsfit.model_params import component_prefix
+from xpsfit.models import Model
 from xpsfit.result import Estimate, FitResult, LineResult, ParamResult
-from xpsfit.spec import BackgroundSpec, FitSpec, Param, param_name
+from xpsfit.spec import FitSpec, Param, Peak
 from xpsfit.uncertainty import Propagation, propagate
 
 if TYPE_CHECKING:
@@ -38,99 +41,138 @@ def free_values(proj: Projection, theta: FloatArray, linear: FloatArray) -> dict
     return out
 
 
-def _line_height(ln: LineDef, values: dict[str, float]) -> float:
-    shape = {kw: values[name] for kw, name in ln.shape}
-    func = LINESHAPES[ln.lineshape].func
-    center, fwhm, area = values[ln.center], values[ln.fwhm], values[ln.area]
-    probe = np.array([center - 0.3 * fwhm, center, center + 0.3 * fwhm])
-    left, mid, right = func(probe, 1.0, center, fwhm, **shape)
-    if abs(left - right) <= 1e-9 * abs(mid) and mid >= max(left, right):
-        return float(area * mid)
-    return height(ln.lineshape, area, center, fwhm, **shape)
+def _heights(model: Model, values: dict[str, float]) -> list[float]:
+    """Peak height of every line.
 
-
-def _estimate(prop: Propagation, name: str) -> Estimate:
-    return Estimate(float(prop.values[prop.index(name)]), prop.stderr(name))
-
-
-def _lines(proj: Projection, prop: Propagation, values: dict[str, float]) -> tuple[LineResult, ...]:
+    A line whose unit-area shape is symmetric about its center (probed at ``center +- 0.3
+    FWHM``) peaks there: its height is its area times the unit shape's value at the center.
+    That value depends on the shape, the FWHM and the shape parameters only (every line
+    shape is a function of ``x - center``), so lines that share them (a doublet's two lines
+    of equal width) share it.
+    """
+    peaks: dict[tuple[object, ...], float] = {}
     out = []
-    ev = proj.last
-    assert ev is not None
-    for i, ln in enumerate(proj.model.lines):
-        area, fwhm = _estimate(prop, ln.area), _estimate(prop, ln.fwhm)
-        h = _line_height(ln, values)
+    for ln in model.lines:
+        shape = {kw: values[name] for kw, name in ln.shape}
+        center, fwhm, area = values[ln.center], values[ln.fwhm], values[ln.area]
+        key = (ln.lineshape, fwhm, *shape.values())
+        mid = peaks.get(key)
+        if mid is None:
+            func = LINESHAPES[ln.lineshape].func
+            probe = np.array([center - 0.3 * fwhm, center, center + 0.3 * fwhm])
+            left, mid, right = func(probe, 1.0, center, fwhm, **shape).tolist()
+            if not (abs(left - right) <= 1e-9 * abs(mid) and mid >= max(left, right)):
+                out.append(height(ln.lineshape, area, center, fwhm, **shape))
+                continue
+            peaks[key] = mid
+        out.append(area * mid)
+    return out
+
+
+def _lines(
+    model: Model,
+    prop: Propagation,
+    values: dict[str, float],
+    errors: list[float | None],
+    curves: FloatArray,
+) -> tuple[LineResult, ...]:
+    """Every drawn line; ``errors`` are :meth:`Propagation.errors`, ``curves`` the lines'
+    curves (area times unit profile)."""
+    at = prop.index
+    out = []
+    for ln, h, curve in zip(model.lines, _heights(model, values), curves, strict=True):
+        area = Estimate(values[ln.area], errors[at(ln.area)])
+        fwhm = Estimate(values[ln.fwhm], errors[at(ln.fwhm)])
         h_err = None
         if area.stderr is not None and fwhm.stderr is not None and area.value != 0:
             h_err = abs(h) * math.hypot(area.stderr / area.value, fwhm.stderr / fwhm.value)
-        curve = np.array(area.value * ev.profiles[i], dtype=np.float64)
-        curve.setflags(write=False)
         out.append(
             LineResult(
-                ln.component,
-                ln.role,
-                ln.label,
-                ln.species,
-                ln.lineshape,
-                _estimate(prop, ln.center),
-                fwhm,
-                area,
-                Estimate(h, h_err),
-                curve,
+                component=ln.component,
+                role=ln.role,
+                label=ln.label,
+                species=ln.species,
+                lineshape=ln.lineshape,
+                center=Estimate(values[ln.center], errors[at(ln.center)]),
+                fwhm=fwhm,
+                area=area,
+                height=Estimate(h, h_err),
+                curve=curve,
             )
         )
     return tuple(out)
 
 
-def fitted_spec(model: Model, values: dict[str, float]) -> FitSpec:
+def _fitted_component(comp: Peak, values: Mapping[str, float]) -> Peak:
+    """A component with its parameters at their fitted values."""
+    changes: dict[str, Any] = {}
+    shape: dict[str, Param] = dict(comp.shape)
+    prefix = component_prefix(comp.id)
+    for quantity, par in comp.params().items():
+        value = values[prefix + quantity]
+        new = par if par.value == value else replace(par, value=value)
+        if quantity in shape:
+            shape[quantity] = new
+        else:
+            changes[quantity] = new
+    return replace(comp, shape=MappingProxyType(shape), **changes)
+
+
+def fitted_spec(model: Model, values: Mapping[str, float]) -> FitSpec:
     """The model's spec with every parameter value replaced by its fitted value."""
     spec = model.spec
-    comps = []
-    for comp in spec.components:
-        changes: dict[str, Param] = {}
-        shape: dict[str, Param] = dict(comp.shape)
-        prefix = param_name(comp.id, "")
-        for quantity, par in comp.params().items():
-            value = values[prefix + quantity]
-            new = (
-                par
-                if par.value == value
-                else Param(value, par.min, par.max, par.vary, par.link, par.expr)
-            )
-            if quantity in shape:
-                shape[quantity] = new
-            else:
-                changes[quantity] = new
-        comps.append(replace(comp, shape=shape, **changes))  # type: ignore[arg-type]
     shared = {n: replace(p, value=values[n]) for n, p in spec.shared.items()}
     bg_params = dict(spec.background.params)
-    for name in values:
-        if name.startswith("bg_") and any(p.name == name for p in model.params):
-            short = name[3:]
-            old = bg_params.get(short, Param(values[name], min=0.0 if short == "k" else -math.inf))
-            bg_params[short] = replace(old, value=values[name])
-    background = BackgroundSpec(
-        spec.background.kind, spec.background.average_points, bg_params, spec.background.options
-    )
-    return replace(spec, components=tuple(comps), shared=shared, background=background)
-
-
-def _param_results(model: Model, prop: Propagation, sol: Solution) -> dict[str, ParamResult]:
-    out = {}
     for p in model.params:
-        stderr = prop.stderr(p.name) if p.vary or p.expr is not None else None
-        if p.name in sol.at_bound or p.name in sol.inert:
-            stderr = None
-        bound = sol.at_bound.get(p.name)
-        out[p.name] = ParamResult(
-            p.name,
-            float(prop.values[prop.index(p.name)]),
-            stderr,
-            p.is_free,
-            p.expr,
-            "min" if bound == "min" else "max" if bound == "max" else None,
+        if p.name.startswith("bg_"):
+            short, value = p.name[3:], values[p.name]
+            old = bg_params.get(short, Param(value, min=0.0 if short == "k" else -math.inf))
+            bg_params[short] = replace(old, value=value)
+    background = replace(spec.background, params=MappingProxyType(bg_params))
+    return replace(
+        spec,
+        components=tuple(_fitted_component(c, values) for c in spec.components),
+        shared=MappingProxyType(shared),
+        background=background,
+    )
+
+
+def _param_results(
+    model: Model, prop: Propagation, errors: list[float | None], sol: Solution
+) -> dict[str, ParamResult]:
+    out = {}
+    at_bound, inert = sol.at_bound, set(sol.inert)
+    for p, value, error in zip(model.params, prop.values.tolist(), errors, strict=True):
+        name, expr = p.name, p.expr
+        bound = at_bound.get(name)
+        shown = (p.vary or expr is not None) and name not in at_bound and name not in inert
+        out[name] = ParamResult(
+            name=name,
+            value=value,
+            stderr=error if shown else None,
+            vary=p.vary and expr is None,
+            expr=expr,
+            at_bound="min" if bound == "min" else "max" if bound == "max" else None,
         )
     return out
+
+
+def _species_results(
+    model: Model, prop: Propagation, species: tuple[str, ...]
+) -> tuple[dict[str, Estimate], FloatArray | None, dict[str, Estimate], list[str]]:
+    """Species areas with errors, their covariance, the fractions, and notes on fractions
+    that could not be evaluated."""
+    groups = [[ln.area for ln in model.lines if ln.species == s] for s in species]
+    areas, cov, determined = prop.combined(groups)
+    errs = [
+        None if cov is None or not determined[i] else math.sqrt(max(cov[i, i], 0.0))
+        for i in range(len(species))
+    ]
+    fractions, notes = evaluate_fractions(
+        {f.name: f.expression for f in model.spec.fractions}, species, areas, cov
+    )
+    estimates = {s: Estimate(float(a), e) for s, a, e in zip(species, areas, errs, strict=True)}
+    return estimates, cov, fractions, notes
 
 
 def assemble_result(label: str, proj: Projection, sol: Solution) -> FitResult:
@@ -140,20 +182,14 @@ def assemble_result(label: str, proj: Projection, sol: Solution) -> FitResult:
     kept = np.array([n not in sol.at_bound and n not in sol.inert for n in model.free], dtype=bool)
     prop = propagate(model, free, sol.cov, kept)
     values = dict(zip(prop.names, prop.values.tolist(), strict=True))
-    proj.evaluate(ev.theta)
-    lines = _lines(proj, prop, values)
+    curves = np.array([values[ln.area] for ln in model.lines])[:, None] * ev.profiles
+    curves.setflags(write=False)
+    errors = prop.errors()
+    lines = _lines(model, prop, values, errors, curves)
     species = tuple(model.spec.species())
-    groups = [[ln.area for ln in model.lines if ln.species == s] for s in species]
-    areas, species_cov, determined = prop.combined(groups)
-    errs = [
-        None if species_cov is None or not determined[i] else math.sqrt(max(species_cov[i, i], 0.0))
-        for i in range(len(species))
-    ]
-    fractions, notes = evaluate_fractions(
-        {f.name: f.expression for f in model.spec.fractions}, species, areas, species_cov
-    )
+    species_areas, species_cov, fractions, notes = _species_results(model, prop, species)
     envelope = np.array(ev.model, dtype=np.float64)
-    background = envelope - sum((ln.curve for ln in lines), np.zeros_like(envelope))
+    background = envelope - np.add.reduce(curves, axis=0)  # row by row, in line order
     message = "; ".join([sol.message, *notes]) if notes else sol.message
     arrays = [proj.be, proj.data, 1.0 / proj.weight, background, envelope, proj.data - envelope]
     for arr in arrays:
@@ -168,11 +204,9 @@ def assemble_result(label: str, proj: Projection, sol: Solution) -> FitResult:
         envelope=arrays[4],
         residual=arrays[5],
         lines=lines,
-        params=_param_results(model, prop, sol),
+        params=_param_results(model, prop, errors, sol),
         species=species,
-        species_areas={
-            s: Estimate(float(a), e) for s, a, e in zip(species, areas, errs, strict=True)
-        },
+        species_areas=species_areas,
         species_covariance=species_cov,
         fractions=fractions,
         chisqr=sol.chisqr,

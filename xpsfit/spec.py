@@ -305,16 +305,15 @@ class FitSpec:
         SpecError
             Naming the offending key.
         """
-        ids = self.ids()
-        seen: set[str] = set()
-        for cid in ids:
+        by_id: dict[str, Peak] = {}
+        for comp in self.components:
+            cid = comp.id
             if not cid or not _ID_RE.match(cid):
                 raise SpecError(f"invalid component id {cid!r}", source=source, key="components")
-            if cid in seen:
+            if cid in by_id:
                 raise SpecError(f"duplicate component id {cid!r}", source=source, key="components")
-            seen.add(cid)
-        idents = [param_name(cid, "") for cid in ids]
-        if len(set(idents)) != len(idents):
+            by_id[cid] = comp
+        if len({param_name(cid, "") for cid in by_id}) != len(by_id):
             raise SpecError(
                 "two component ids map to the same parameter name "
                 "(they differ only in characters such as + and p)",
@@ -322,26 +321,13 @@ class FitSpec:
                 key="components",
             )
         for comp in self.components:
-            if comp.satellite_of is not None and comp.satellite_of not in seen:
+            if comp.satellite_of is not None and comp.satellite_of not in by_id:
                 raise SpecError(
                     f"satellite of unknown component {comp.satellite_of!r}",
                     source=source,
                     key=f"components.{comp.id}.satellite_of",
                 )
-        edges: dict[tuple[str, str], tuple[str, str]] = {}
-        for cid, name, par in self.iter_params():
-            if par.link is None:
-                continue
-            key = f"components.{cid}.{name}"
-            if par.link.ref not in seen:
-                raise SpecError(
-                    f"link to unknown component {par.link.ref!r}", source=source, key=key
-                )
-            if name not in self.component(par.link.ref).params():
-                raise SpecError(
-                    f"{par.link.ref!r} has no parameter {name!r}", source=source, key=key
-                )
-            edges[(cid, name)] = (par.link.ref, name)
+        edges = self._link_edges(by_id, source)
         for start in edges:
             node, steps = start, 0
             while node in edges:
@@ -352,15 +338,35 @@ class FitSpec:
                         "constraint cycle", source=source, key=f"components.{start[0]}.{start[1]}"
                     )
         for comp in self.components:
-            if comp.satellite_of is None:
-                continue
-            cur, hops = comp.id, 0
-            while (parent := self.component(cur).satellite_of) is not None:
-                cur, hops = parent, hops + 1
-                if cur == comp.id or hops > len(ids):
+            cur, hops = comp, 0
+            while cur.satellite_of is not None:
+                cur, hops = by_id[cur.satellite_of], hops + 1
+                if cur.id == comp.id or hops > len(by_id):
                     raise SpecError(
                         "satellite cycle", source=source, key=f"components.{comp.id}.satellite_of"
                     )
+
+    def _link_edges(
+        self, by_id: Mapping[str, Peak], source: str | None
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        """Each linked ``(component id, parameter)`` and the one it refers to (checked)."""
+        edges: dict[tuple[str, str], tuple[str, str]] = {}
+        for comp in self.components:
+            for name, par in comp.params().items():
+                if par.link is None:
+                    continue
+                key = f"components.{comp.id}.{name}"
+                ref = by_id.get(par.link.ref)
+                if ref is None:
+                    raise SpecError(
+                        f"link to unknown component {par.link.ref!r}", source=source, key=key
+                    )
+                if name not in ref.params():
+                    raise SpecError(
+                        f"{par.link.ref!r} has no parameter {name!r}", source=source, key=key
+                    )
+                edges[(comp.id, name)] = (par.link.ref, name)
+        return edges
 
 
 def param_name(component_id: str, name: str) -> str:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from xpsfit import expressions
 from xpsfit.models import Model
 from xpsfit.spec import param_name
 
@@ -136,7 +138,7 @@ class Propagation:
         object.__setattr__(self, "_position", {n: i for i, n in enumerate(self.names)})
         errors = None
         if self.cov is not None:
-            variance = np.einsum("ij,jk,ik->i", self.gradient, self.cov, self.gradient)
+            variance = ((self.gradient @ self.cov) * self.gradient).sum(axis=1)
             errors = np.where(
                 self.determined(self.gradient), np.sqrt(np.maximum(variance, 0.0)), np.nan
             )
@@ -146,9 +148,9 @@ class Propagation:
         """For each gradient row: false when it depends only on parameters without an error."""
         if self.kept is None:
             return np.ones(rows.shape[0], dtype=bool)
-        on_kept = np.any(rows[:, self.kept] != 0.0, axis=1)
-        on_dropped = np.any(rows[:, ~self.kept] != 0.0, axis=1)
-        out: BoolArray = on_kept | ~on_dropped
+        nonzero = rows != 0.0
+        # boolean matrix products: "any nonzero entry on a kept (dropped) parameter"
+        out: BoolArray = (nonzero @ self.kept) | ~(nonzero @ ~self.kept)
         return out
 
     def index(self, name: str) -> int:
@@ -162,24 +164,73 @@ class Propagation:
         error = float(self._stderr[self._position[name]])
         return None if math.isnan(error) else error
 
+    def errors(self) -> list[float | None]:
+        """:meth:`stderr` of every parameter, in the order of :attr:`names`."""
+        if self._stderr is None:
+            return [None] * len(self.names)
+        return [None if math.isnan(e) else e for e in self._stderr.tolist()]
+
     def combined(
         self, groups: Sequence[Sequence[str]]
     ) -> tuple[FloatArray, FloatArray | None, BoolArray]:
         """Sums of parameter groups (e.g. line areas of each species), their covariance, and
         whether each sum has an error (see :meth:`determined`)."""
-        rows = np.array(
-            [
-                sum((self.gradient[self.index(n)] for n in grp), np.zeros(self.gradient.shape[1]))
-                for grp in groups
-            ]
-        ).reshape(len(groups), self.gradient.shape[1])
-        values = np.array(
-            [sum(self.values[self.index(n)] for n in grp) for grp in groups], dtype=np.float64
-        )
+        rows = np.zeros((len(groups), self.gradient.shape[1]))
+        values = np.zeros(len(groups))
+        flat = self.values.tolist()
+        for k, grp in enumerate(groups):
+            at = [self._position[n] for n in grp]
+            for i in at:
+                rows[k] += self.gradient[i]
+            values[k] = sum(flat[i] for i in at)
         if self.cov is None:
             return values, None, np.zeros(len(groups), dtype=bool)
         cov: FloatArray = rows @ self.cov @ rows.T
         return values, cov, self.determined(rows)
+
+
+def _steps(x: FloatArray) -> FloatArray:
+    """Forward-difference step of each free parameter."""
+    out: FloatArray = 1e-7 * np.maximum(np.abs(x), 1e-3)
+    return out
+
+
+def _at_points(
+    model: Model, names: Sequence[str], given: Mapping[str, float], points: FloatArray
+) -> FloatArray | None:
+    """Every parameter's value at several points of the free parameters in one pass.
+
+    ``points`` has one row per free parameter and one column per point (``given`` holds the
+    values of any other inputs); the result has one row per name. ``None`` when the
+    constraints are not :func:`~xpsfit.expressions.elementwise` or give a non-finite value (the
+    point-by-point evaluation then says what happens).
+    """
+    if not expressions.elementwise(model.code):
+        return None
+    namespace: dict[str, Any] = dict(model.fixed_values)
+    namespace.update(given)
+    namespace.update(zip(model.free, points, strict=True))
+    with np.errstate(all="ignore"):
+        expressions.run(model.code, namespace)
+    out = np.empty((len(names), points.shape[1]))
+    for i, name in enumerate(names):
+        out[i] = namespace[name]
+    return out if np.isfinite(out).all() else None
+
+
+def _point_by_point(
+    model: Model, names: Sequence[str], given: Mapping[str, float], steps: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Values and forward-difference gradient, one constraint evaluation per free parameter."""
+    base = model.values(given)
+    values = np.array([base[n] for n in names], dtype=np.float64)
+    grad = np.zeros((len(names), steps.size))
+    for j, (name, h) in enumerate(zip(model.free, steps.tolist(), strict=True)):
+        shifted = dict(given)
+        shifted[name] = given[name] + h
+        moved = model.values(shifted)
+        grad[:, j] = (np.array([moved[n] for n in names]) - values) / h
+    return values, grad
 
 
 def propagate(
@@ -189,16 +240,22 @@ def propagate(
     kept: BoolArray | None = None,
 ) -> Propagation:
     """Evaluate every parameter and its gradient w.r.t. the free parameters (``kept``: the
-    free parameters that have an error, ``None`` for all)."""
-    base = model.values(free_values)
+    free parameters that have an error, ``None`` for all).
+
+    The gradient is the forward difference of the compiled constraints with the step
+    ``1e-7 * max(|x|, 1e-3)`` of each free parameter ``x``; the base point and every shifted
+    point are evaluated together when the constraints allow it.
+    """
     names = tuple(p.name for p in model.params)
-    values = np.array([base[n] for n in names], dtype=np.float64)
-    grad = np.zeros((len(names), len(model.free)))
-    for j, name in enumerate(model.free):
-        x = free_values[name]
-        h = 1e-7 * max(abs(x), 1e-3)
-        shifted = dict(free_values)
-        shifted[name] = x + h
-        moved = model.values(shifted)
-        grad[:, j] = (np.array([moved[n] for n in names]) - values) / h
+    x = np.array([free_values[n] for n in model.free], dtype=np.float64)
+    steps = _steps(x)
+    n_free = x.size
+    points = np.repeat(x[:, None], n_free + 1, axis=1)  # column 0: x; column j + 1: x_j shifted
+    points.reshape(-1)[1 :: n_free + 2] = x + steps
+    found = _at_points(model, names, free_values, points)
+    if found is None:
+        values, grad = _point_by_point(model, names, free_values, steps)
+    else:
+        values = found[:, 0].copy()
+        grad = (found[:, 1:] - values[:, None]) / steps
     return Propagation(names, values, grad, cov, kept)
