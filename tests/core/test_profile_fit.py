@@ -189,8 +189,12 @@ def test_pool_and_sequential_give_identical_fits(
     demo_profiles: list[DepthProfile], seeded: list[ProfileResult]
 ) -> None:
     sequential = fit_profiles(demo_profiles, DEMO_SPECS, seed="previous", jobs=1)
-    for a, b in zip(sequential, seeded, strict=True):
-        for fa, fb in zip(a.fits, b.fits, strict=True):
+    _assert_same_fits(sequential, seeded)
+
+
+def _assert_same_fits(a: list[ProfileResult], b: list[ProfileResult]) -> None:
+    for pa, pb in zip(a, b, strict=True):
+        for fa, fb in zip(pa.fits, pb.fits, strict=True):
             assert fa.result is not None
             assert fb.result is not None
             assert fa.result.chisqr == fb.result.chisqr
@@ -214,12 +218,7 @@ def test_the_calling_process_works_beside_the_pool(
     pooled = fit_profiles(demo_profiles, DEMO_SPECS, seed="template", jobs=2)
     total = sum(p.n_spectra for p in demo_profiles)
     assert 0 < sum(fitted_here) < total  # this process and the worker both fitted
-    alone = fit_profiles(demo_profiles, DEMO_SPECS, seed="template", jobs=1)
-    for a, b in zip(alone, pooled, strict=True):
-        for fa, fb in zip(a.fits, b.fits, strict=True):
-            assert fa.result is not None
-            assert fb.result is not None
-            assert fa.result.chisqr == fb.result.chisqr
+    _assert_same_fits(fit_profiles(demo_profiles, DEMO_SPECS, seed="template", jobs=1), pooled)
 
 
 def test_cancel_marks_unfinished_spectra(demo_profiles: list[DepthProfile]) -> None:

@@ -13,7 +13,7 @@ from xpsfit.models import build
 from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, Link, Param, Peak
 from xpsfit.spectrum import Spectrum
 from xpsfit.unit_profiles import ProfileTables, tabulate
-from xpsfit.varpro import Projection
+from xpsfit.varpro import Evaluation, Projection
 
 TABULATED = [key for key, shape in LINESHAPES.items() if shape.tabulated]
 SHAPE_VALUES = (0.0, 1.0, 30.0, 70.0, 100.0)
@@ -88,6 +88,16 @@ def _spec(shared_width: bool) -> FitSpec:
     return FitSpec("S 2p", None, background, (a, b, c), shared=shared)
 
 
+def _assert_matches_finite_differences(proj: Projection, ev: Evaluation) -> None:
+    """Every column of the analytic model Jacobian against finite differences."""
+    analytic = proj.model_jacobian(ev)
+    numeric = _model_fd(proj, ev.theta, ev.linear)
+    for i, name in enumerate(proj.model.nonlinear):
+        scale = np.max(np.abs(numeric[:, i]))
+        assert scale > 0, name
+        assert np.max(np.abs(analytic[:, i] - numeric[:, i])) < 2e-4 * scale, name
+
+
 def _model_fd(proj: Projection, theta: np.ndarray, linear: np.ndarray) -> np.ndarray:
     """Central differences of the weighted model (linear values held), lines evaluated directly."""
 
@@ -130,12 +140,7 @@ def test_analytic_jacobian_matches_finite_differences(shared_width: bool) -> Non
     start = model.start()
     theta = np.array([start[n] for n in model.nonlinear]) * (1.0 + 1e-3)
     ev = proj.evaluate(theta)
-    analytic = proj.model_jacobian(ev)
-    numeric = _model_fd(proj, theta, ev.linear)
-    for i, name in enumerate(model.nonlinear):
-        scale = np.max(np.abs(numeric[:, i]))
-        assert scale > 0, name
-        assert np.max(np.abs(analytic[:, i] - numeric[:, i])) < 2e-4 * scale, name
+    _assert_matches_finite_differences(proj, ev)
     # the same holds after the line parameters move (the cached derivatives stay valid)
     ev2 = proj.evaluate(theta * (1.0 + 2e-3))
     numeric2 = _model_fd(proj, ev2.theta, ev2.linear)
@@ -165,12 +170,7 @@ def test_jacobian_of_area_factor_and_background_parameters(background: Backgroun
     start = model.start()
     theta = np.array([start[n] for n in model.nonlinear]) * (1.0 + 1e-3)
     ev = proj.evaluate(theta)
-    analytic = proj.model_jacobian(ev)
-    numeric = _model_fd(proj, theta, ev.linear)
-    for i, name in enumerate(model.nonlinear):
-        scale = np.max(np.abs(numeric[:, i]))
-        assert scale > 0, name
-        assert np.max(np.abs(analytic[:, i] - numeric[:, i])) < 2e-4 * scale, name
+    _assert_matches_finite_differences(proj, ev)
 
 
 def test_scattered_table_groups_and_lines_beyond_the_table() -> None:
