@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Literal, TypeAlias
@@ -180,6 +181,15 @@ def shared_fitter() -> Fitter:
     fits of a model structure seen before skip its compilation (the cache is bounded, see
     :data:`xpsfit.model_cache.MAX_STRUCTURES`, and safe to use from several threads)."""
     return Fitter()
+
+
+def _shared_fitter_after_fork() -> None:
+    if shared_fitter.cache_info().currsize:
+        shared_fitter().cache.after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # pool workers are forked where Python allows it
+    os.register_at_fork(after_in_child=_shared_fitter_after_fork)
 
 
 def _best_start(proj: Projection, alternatives: Sequence[Mapping[str, float]]) -> FloatArray:

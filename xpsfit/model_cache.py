@@ -117,6 +117,11 @@ class ModelCache:
         self._tables: dict[float, ProfileTables] = {}
         self._lock = threading.Lock()
 
+    def after_fork(self) -> None:
+        """Give a forked child its own unlocked lock (another thread of the parent may have
+        held the lock at the fork, and no thread of the child would ever release it)."""
+        self._lock = threading.Lock()
+
     def structure(
         self, params: Sequence[ParamDef], lines: Sequence[LineDef], areas: set[str]
     ) -> Structure:

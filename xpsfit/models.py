@@ -25,6 +25,7 @@ Background parameters are named ``bg_offset`` (intensity), ``bg_slope`` (intensi
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Mapping
@@ -227,6 +228,10 @@ class _SpecParts:
         self._parts: dict[int, tuple[weakref.ref[FitSpec], _SpecPart]] = {}
         self._lock = threading.Lock()
 
+    def after_fork(self) -> None:
+        """Give a forked child its own unlocked lock (see :meth:`ModelCache.after_fork`)."""
+        self._lock = threading.Lock()
+
     def get(self, spec: FitSpec) -> _SpecPart:
         """The part of ``spec`` (made on first use).
 
@@ -252,6 +257,8 @@ class _SpecParts:
 #: Specs whose :class:`_SpecPart` is kept.
 MAX_SPEC_PARTS = 64
 _SPEC_PARTS = _SpecParts()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_SPEC_PARTS.after_fork)
 
 
 def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) -> Model:

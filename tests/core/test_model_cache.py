@@ -4,9 +4,14 @@ them changes no result."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import time
 
 import numpy as np
+import pytest
 
+from xpsfit import models
 from xpsfit.fitting import Fitter, fit, shared_fitter
 from xpsfit.lineshapes import gl
 from xpsfit.model_cache import MAX_STRUCTURES, ModelCache
@@ -122,3 +127,35 @@ def test_the_cache_keeps_a_bounded_number_of_structures(rng: np.random.Generator
     again = build_cached(_spec(), window, cache)
     assert again.code is not first.code
     assert again.nonlinear == first.nonlinear
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+def test_a_child_forked_while_the_shared_caches_are_locked_can_fit(
+    rng: np.random.Generator,
+) -> None:
+    """Pool workers are forked; a parent thread may hold a cache lock at that moment."""
+    spectrum = _spectrum(rng)
+    shared_fitter().fit(spectrum, _spec())
+    locks = [shared_fitter().cache._lock, models._SPEC_PARTS._lock]
+    for lock in locks:
+        lock.acquire()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: fit (takes both locks), report by exit code
+            try:
+                ok = shared_fitter().fit(spectrum, _spec(285.0)).ok
+            finally:
+                os._exit(0 if ok else 1)
+    finally:
+        for lock in locks:
+            lock.release()
+    deadline = time.monotonic() + 60.0
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child deadlocked on a lock held at the fork")
