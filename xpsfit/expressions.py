@@ -10,8 +10,6 @@ subscripts, no builtins.
 from __future__ import annotations
 
 import ast
-import dis
-import functools
 import keyword
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,14 +38,6 @@ FUNCTIONS: Mapping[str, Callable[..., float]] = MappingProxyType(
 CONSTANTS: Mapping[str, float] = MappingProxyType({"pi": math.pi, "e": math.e})
 
 _PARAM_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
-#: Instructions of compiled assignments that act element by element on arrays exactly as on
-#: floats (IEEE ``+ - * /`` are correctly rounded either way); anything else (calls, ``**``)
-#: is not relied upon.
-_ELEMENTWISE_OPS = frozenset(
-    {"RESUME", "NOP", "LOAD_NAME", "LOAD_CONST", "STORE_NAME", "UNARY_NEGATIVE",
-     "UNARY_POSITIVE", "RETURN_VALUE", "RETURN_CONST"}
-)  # fmt: skip
-_ELEMENTWISE_BINOPS = frozenset({"+", "-", "*", "/"})
 _FRACTION_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 
@@ -232,18 +222,20 @@ def is_affine(tree: ast.Expression, varying: AbstractSet[str]) -> bool:
     return _affine(tree.body, varying)[0]
 
 
-@functools.lru_cache(maxsize=256)
-def elementwise(code: CodeType) -> bool:
-    """True when compiled assignments use only names, numbers, signs and ``+ - * /``.
+_ARITHMETIC_NODES = (
+    ast.Expression, ast.Name, ast.Load, ast.Constant, ast.BinOp, ast.Add, ast.Sub, ast.Mult,
+    ast.Div, ast.UnaryOp, ast.UAdd, ast.USub,
+)  # fmt: skip
 
-    Run on a namespace of :class:`numpy.ndarray` values (:func:`run`), such code gives in each
-    element exactly the value it gives run on the floats of that element.
+
+def is_arithmetic(tree: ast.Expression) -> bool:
+    """True when a parsed expression uses only names, numbers, signs and ``+ - * /``.
+
+    Compiled assignments of such expressions, run (:func:`run`) on a namespace of
+    :class:`numpy.ndarray` values, give in each element exactly the value they give on the
+    floats of that element (IEEE ``+ - * /`` are correctly rounded either way).
     """
-    return all(
-        ins.opname in _ELEMENTWISE_OPS
-        or (ins.opname == "BINARY_OP" and ins.argrepr in _ELEMENTWISE_BINOPS)
-        for ins in dis.get_instructions(code)
-    )
+    return all(isinstance(node, _ARITHMETIC_NODES) for node in ast.walk(tree))
 
 
 #: What compiled assignments see besides their namespace: the functions and constants only.
@@ -252,5 +244,5 @@ _GLOBALS: dict[str, Any] = {"__builtins__": {}, **FUNCTIONS, **CONSTANTS}
 
 def run(code: CodeType, namespace: dict[str, Any]) -> None:
     """Execute compiled assignments in ``namespace`` (updated in place; values are floats, or
-    arrays when the code is :func:`elementwise`)."""
+    arrays when every expression :func:`is_arithmetic`)."""
     exec(code, _GLOBALS, namespace)

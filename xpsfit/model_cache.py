@@ -47,6 +47,9 @@ class Structure:
         Per line, the index in ``linear`` its area is proportional to (-1 if none).
     affine
         True when every expression is affine in the nonlinear free parameters.
+    arithmetic
+        True when every expression is plain arithmetic
+        (:func:`xpsfit.expressions.is_arithmetic`): the code then runs on arrays of points.
     """
 
     code: CodeType
@@ -55,6 +58,7 @@ class Structure:
     nonlinear: tuple[str, ...]
     line_roots: tuple[int, ...]
     affine: bool
+    arithmetic: bool
 
 
 def _constraints(
@@ -96,7 +100,8 @@ def structure(params: Sequence[ParamDef], lines: Sequence[LineDef], areas: set[s
             varying.add(n)
             affine = affine and expressions.is_affine(trees[n], varying)
     roots = line_roots(lines, table, linear)
-    return Structure(code, free, linear, nonlinear, roots, affine)
+    arithmetic = all(expressions.is_arithmetic(tree) for tree in trees.values())
+    return Structure(code, free, linear, nonlinear, roots, affine, arithmetic)
 
 
 def _key(params: Sequence[ParamDef], lines: Sequence[LineDef]) -> Hashable:

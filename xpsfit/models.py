@@ -98,6 +98,7 @@ class Model:
     fixed_values: Mapping[str, float]
     code: CodeType = field(repr=False)
     affine: bool
+    arithmetic: bool
     tables: ProfileTables = field(repr=False)
     _by_name: Mapping[str, ParamDef] = field(init=False, repr=False)
 
@@ -134,18 +135,6 @@ class Model:
             if p.expr is not None:
                 out.add(p.name, expr=p.expr)
         return out
-
-
-def _species(spec: FitSpec) -> dict[str, str]:
-    """Species of every component by id (as :meth:`FitSpec.species_of`, for a valid spec)."""
-    by_id = {c.id: c for c in spec.components}
-    out = {}
-    for comp in spec.components:
-        root, hops = comp, 0
-        while root.satellite_of is not None and hops <= len(by_id):
-            root, hops = by_id[root.satellite_of], hops + 1
-        out[comp.id] = root.species
-    return out
 
 
 def _line_defs(comp: Peak, species: str) -> list[LineDef]:
@@ -206,10 +195,9 @@ def _spec_part(spec: FitSpec) -> _SpecPart:
     spec.validate()
     defs: list[ParamDef] = []
     lines: list[LineDef] = []
-    species = _species(spec)
     for comp in spec.components:
         defs += component_defs(comp, spec)
-        lines += _line_defs(comp, species[comp.id])
+        lines += _line_defs(comp, spec.species_of(comp.id))
     defs += shared_defs(spec, {d.name for d in defs})
     areas = frozenset(component_prefix(c.id) + "area" for c in spec.components)
     return _SpecPart(tuple(defs), tuple(lines), areas)
@@ -288,5 +276,6 @@ def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) ->
         fixed_values={p.name: p.value for p in params if not p.is_free and p.expr is None},
         code=found.code,
         affine=found.affine,
+        arithmetic=found.arithmetic,
         tables=cache.tables(TABLE_REACH * float(be.max() - be.min()) / MIN_FWHM),
     )

@@ -118,11 +118,11 @@ class SharedCancel:
     Parameters
     ----------
     event
-        An event other processes can read, e.g. from :meth:`multiprocessing.Manager.Event`
-        (anything with ``is_set()``; it must pickle to the worker).
+        An event other processes can read: a :class:`multiprocessing.Event` the worker
+        inherited (anything with ``is_set()``).
     interval
-        Least time between two reads of the event, s (a read may cost an inter-process round
-        trip, and fits poll before every model evaluation).
+        Least time between two reads of the event, s (a read takes a lock shared between
+        processes, and fits poll before every model evaluation).
     """
 
     def __init__(self, event: Any, interval: float = CANCEL_POLL_S) -> None:

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xpsfit.export import Cell, Table
+from xpsfit.export import FRACTION_COLUMNS, Cell, Table
 from xpsfit.sensitivity import DEFAULT_VARIANTS, SystematicRow, Variant
 
 __all__ = ["SENSITIVITY_COLUMNS", "sensitivity_table"]
 
-#: Leading columns of :func:`sensitivity_table`; one column per variant follows.
+#: Leading columns of :func:`sensitivity_table`: those of the fraction table (without its
+#: Monte Carlo error), then the spread; one column per variant follows.
 SENSITIVITY_COLUMNS = (
-    "sample",
-    "region",
-    "level",
-    "etch_time_s",
-    "depth_nm",
-    "fraction",
-    "value",
-    "err",
+    *(c for c in FRACTION_COLUMNS if c != "mc_err"),
     "systematic",
     "systematic_std",
     "n_variants",

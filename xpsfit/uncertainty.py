@@ -202,10 +202,10 @@ def _at_points(
 
     ``points`` has one row per free parameter and one column per point (``given`` holds the
     values of any other inputs); the result has one row per name. ``None`` when the
-    constraints are not :func:`~xpsfit.expressions.elementwise` or give a non-finite value (the
+    constraints are not plain arithmetic (:attr:`Model.arithmetic`) or give a non-finite value (the
     point-by-point evaluation then says what happens).
     """
-    if not expressions.elementwise(model.code):
+    if not model.arithmetic:
         return None
     namespace: dict[str, Any] = dict(model.fixed_values)
     namespace.update(given)
