@@ -121,7 +121,9 @@ def _minimise(
     def jacobian(pars: Parameters) -> FloatArray:
         return proj.jacobian(theta_of(pars))
 
-    mini = _Minimizer(residual, params, calc_covar=False, max_nfev=max_nfev)
+    # the projection raises FitError for a non-finite residual or Jacobian, so lmfit's own
+    # NaN scan of every array it is handed would only repeat that check
+    mini = _Minimizer(residual, params, calc_covar=False, max_nfev=max_nfev, nan_policy="propagate")
     out = mini.leastsq(Dfun=jacobian, ftol=FTOL)
     theta = theta_of(out.params)
     if out.aborted or getattr(out, "ier", 0) == 5:

@@ -206,13 +206,47 @@ def failure_text(spectrum: Spectrum, exc: Exception) -> str:
 SEED_SIGNIFICANCE = 2.0
 
 
+def _moved(start: float, fitted: ParamResult | None) -> bool:
+    """True when a fitted value is off its bounds, has an error bar and lies more than
+    :data:`SEED_SIGNIFICANCE` standard errors from ``start``."""
+    if fitted is None or fitted.at_bound is not None or fitted.stderr is None:
+        return False
+    return abs(fitted.value - start) > SEED_SIGNIFICANCE * fitted.stderr
+
+
 def _seed(par: Param, fitted: ParamResult | None) -> Param:
-    """The start of one template parameter at the next level."""
-    if fitted is None or not par.is_free or fitted.at_bound is not None or fitted.stderr is None:
+    """The start of one free template parameter at the next level."""
+    if not par.is_free or not _moved(par.value, fitted):
         return par
-    if abs(fitted.value - par.value) <= SEED_SIGNIFICANCE * fitted.stderr:
-        return par
+    assert fitted is not None
     return dataclasses.replace(par, value=fitted.value)
+
+
+def _seed_link(
+    par: Param, name: str, result: FitResult, ref: Param | None, start: Mapping[str, float]
+) -> Param:
+    """The start of a parameter linked with a tolerance (a satellite's offset, an area ratio
+    within limits), set so that its offset or ratio to ``ref`` (the referenced parameter's
+    next start) is the fitted one when the fit moved it significantly from the template's
+    start ``start[helper]``, else the template's (the tolerance window stays the link's)."""
+    link = par.link
+    if link is None or link.tolerance <= 0 or ref is None:
+        return par
+    ratio = link.kind == "ratio"
+    helper = name + ("_factor" if ratio else "_offset")
+    fitted = result.params.get(helper)
+    amount = start.get(helper, link.value)
+    if _moved(amount, fitted):
+        assert fitted is not None
+        amount = fitted.value
+    return dataclasses.replace(par, value=ref.value * amount if ratio else ref.value + amount)
+
+
+def _with_params(comp: Peak, new: Mapping[str, Param]) -> Peak:
+    """``comp`` with some of its parameters (shape parameters included) replaced."""
+    shape = {q: new.get(q, p) for q, p in comp.shape.items()}
+    plain: dict[str, Any] = {q: p for q, p in new.items() if q not in comp.shape}
+    return dataclasses.replace(comp, shape=shape, **plain)
 
 
 def _collapsed(result: FitResult, comp: Peak) -> bool:
@@ -223,26 +257,53 @@ def _collapsed(result: FitResult, comp: Peak) -> bool:
     return any(ln.area.value <= 0.0 for ln in result.lines if ln.component == comp.id)
 
 
-def seeded_spec(result: FitResult, template: FitSpec) -> FitSpec:
+def _seed_links(
+    seeded: dict[str, Peak], result: FitResult, start: Mapping[str, float]
+) -> dict[str, Peak]:
+    """:func:`_seed_link` applied to every component, each after the components its links
+    refer to (so an offset applies to the referenced parameter's next start)."""
+    done: dict[str, Peak] = {}
+
+    def resolve(cid: str, depth: int) -> Peak:
+        if cid not in done:
+            comp, new = seeded[cid], {}
+            for q, par in comp.params().items():
+                link = par.link
+                if link is None or link.ref not in seeded or depth > len(seeded):
+                    continue  # unlinked, linked to a collapsed component, or a link cycle
+                ref = resolve(link.ref, depth + 1).params().get(q)
+                new[q] = _seed_link(par, param_name(cid, q), result, ref, start)
+            done[cid] = _with_params(comp, new)
+        return done[cid]
+
+    return {cid: resolve(cid, 0) for cid in seeded}
+
+
+def seeded_spec(
+    result: FitResult, template: FitSpec, template_start: Mapping[str, float] | None = None
+) -> FitSpec:
     """The next level's start from this level's fit and the template.
 
     A parameter starts from its fitted value when the fit moved it significantly from the
     template value (:data:`SEED_SIGNIFICANCE`), is not on a bound and has an error bar;
     otherwise, and for every parameter of a component that collapsed (zero area), it starts
-    from the template value. The bounds are always the template's. The fitted background
-    parameters are carried (no static background is then needed for start values) unless
-    one of them ended on a bound.
+    from the template value. A parameter linked with a tolerance carries its fitted offset or
+    ratio by the same rule (measured from the template's start offset or ratio, which it
+    keeps otherwise; ``template_start``: :func:`xpsfit.models.start_values` of the template,
+    computed when not given). The bounds are always the
+    template's. The fitted background parameters are carried (no static background is then
+    needed for start values) unless one of them ended on a bound.
     """
-    comps = []
-    for comp in template.components:
-        if _collapsed(result, comp):
-            comps.append(comp)
-            continue
-        prefix = param_name(comp.id, "")
-        fitted = {q: _seed(par, result.params.get(prefix + q)) for q, par in comp.params().items()}
-        shape = {q: fitted[q] for q in comp.shape}
-        plain: dict[str, Any] = {q: p for q, p in fitted.items() if q not in comp.shape}
-        comps.append(dataclasses.replace(comp, shape=shape, **plain))
+    live = [c for c in template.components if not _collapsed(result, c)]
+    seeded = {
+        c.id: _with_params(
+            c, {q: _seed(p, result.params.get(param_name(c.id, q))) for q, p in c.params().items()}
+        )
+        for c in live
+    }
+    start = start_values(template) if template_start is None else template_start
+    seeded = _seed_links(seeded, result, start)
+    comps = [seeded.get(c.id, c) for c in template.components]
     shared = {n: _seed(p, result.params.get(n)) for n, p in template.shared.items()}
     background = template.background
     bg_hits = [p for n, p in result.params.items() if n.startswith("bg_") and p.at_bound]
@@ -322,5 +383,5 @@ def run_job(
             continue
         out.append(outcome_of(key, spectrum, result, live=bool(job.get("live"))))
         if result.ok and job["seed"] == "previous":
-            current, previous = seeded_spec(result, template), result
+            current, previous = seeded_spec(result, template, template_start), result
     return out

@@ -353,6 +353,8 @@ class Projection:
             return self._jac[1].copy()
         ev = self.evaluate(theta)
         jac = self.model_jacobian(ev)
+        if not np.isfinite(jac).all():
+            raise FitError("the model's derivatives are not finite for the current parameters")
         if ev.free_mask.any():
             normal = ev.normal if ev.free_mask.all() else None
             if normal is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
@@ -126,6 +127,23 @@ def test_at_bound_status(rng: np.random.Generator) -> None:
 def test_bad_spectra_raise_fit_error(intensity: np.ndarray, match: str) -> None:
     with pytest.raises(FitError, match=match):
         fit(Spectrum(BE, intensity), _spec())
+
+
+def test_non_finite_derivatives_end_the_fit_as_failed(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xpsfit.varpro import Projection
+
+    exact = Projection.model_jacobian
+
+    def broken(self: Projection, ev: Any) -> np.ndarray:
+        return np.full_like(exact(self, ev), np.nan)
+
+    monkeypatch.setattr(Projection, "model_jacobian", broken)
+    result = fit(_counts(rng), _spec("shirley"))
+    assert result.status == "failed"
+    assert "derivatives are not finite" in result.message
+    assert np.all(np.isfinite(result.envelope))
 
 
 def test_too_few_points_and_bad_axis() -> None:

@@ -19,7 +19,7 @@ from xpsfit.profile import group_by_sample
 from xpsfit.profile_fit import fit_profiles
 from xpsfit.profile_jobs import SEED_SIGNIFICANCE, seeded_spec
 from xpsfit.profile_result import ProfileResult
-from xpsfit.spec import BackgroundSpec, FitSpec, Param, Peak
+from xpsfit.spec import BackgroundSpec, FitSpec, Link, Param, Peak, param_name
 from xpsfit.spectrum import Spectrum
 
 BE = np.arange(280.0, 292.0, 0.05)
@@ -76,6 +76,42 @@ def test_a_collapsed_component_restarts_from_the_template() -> None:
     assert result.params["B_area"].at_bound == "min"
     seeded = seeded_spec(result, template)
     assert seeded.component("B") == template.component("B")
+
+
+def _satellite_template() -> FitSpec:
+    """A line and its satellite 6.0 +- 1.0 eV above, with 0.2 +- 0.1 of its area."""
+    sat = Peak(
+        "S",
+        "gl",
+        Param(290.6, link=Link("A", "offset", 6.0, tolerance=1.0)),
+        Param(2.0, 0.5, 4.0),
+        Param(0.2, link=Link("A", "ratio", 0.2, tolerance=0.1)),
+        M30,
+    )
+    return dataclasses.replace(_template(), components=(_template().components[0], sat))
+
+
+@pytest.mark.parametrize(("offset", "ratio", "carried"), [(6.7, 0.25, True), (6.0, 0.2, False)])
+def test_fitted_link_offsets_and_ratios_are_carried_when_significant(
+    rng: np.random.Generator, offset: float, ratio: float, carried: bool
+) -> None:
+    sat = gl(BE, 30_000.0 * ratio, 284.9 + offset, 2.0, m=30.0)
+    peaks = gl(BE, 30_000.0, 284.9, 1.3, m=30.0) + sat
+    y = 300.0 + peaks + 0.05 * cumulative_integral(BE, peaks)
+    template = _satellite_template()
+    result = fit(Spectrum(BE, rng.poisson(y).astype(float), region="C 1s"), template)
+    assert result.ok, result.message
+    starts = start_values(seeded_spec(result, template))
+    for helper, link_value in (("S_center_offset", 6.0), ("S_area_factor", 0.2)):
+        fitted = result.params[helper]
+        assert fitted.stderr is not None
+        moved = abs(fitted.value - link_value) > SEED_SIGNIFICANCE * fitted.stderr
+        assert moved is carried, (helper, fitted)
+        # the next level starts from the fitted offset / ratio, or from the link's value
+        expected = fitted.value if carried else link_value
+        assert starts[helper] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    # the reference itself moved (284.6 -> 284.9 eV) and is carried with it
+    assert starts[param_name("A", "center")] == result.params["A_center"].value
 
 
 Runs = tuple[list[ProfileResult], list[ProfileResult]]
