@@ -14,13 +14,13 @@ import argparse
 import glob
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from xpsfit.batch import BatchResult, fit_many
 from xpsfit.batch_run import connect
 from xpsfit.batch_store import BatchError
+from xpsfit.cli.progress import ProgressBar
 
 __all__ = ["expand_inputs", "register", "run"]
 
@@ -73,26 +73,6 @@ def expand_inputs(patterns: list[str]) -> list[str]:
     return list(out)
 
 
-class _Bar:
-    """A progress bar on stderr with the throughput, spectra/s."""
-
-    def __init__(self) -> None:
-        self.start = time.monotonic()
-        self.first: int | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.first is None:
-            self.first = done
-        rate = (done - self.first) / max(time.monotonic() - self.start, 1e-9)
-        filled = 30 * done // max(total, 1)
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} spectra, {rate:.1f}/s"
-        )
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _report(result: BatchResult) -> int:
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
     sys.stderr.write(f"{result.n_spectra} spectra: {counts}; results in {result.out}\n")
@@ -122,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             monte_carlo=args.mc,
             csv={"auto": None, "always": True, "never": False}[args.csv],
             maps=not args.no_maps,
-            progress=_Bar(),
+            progress=ProgressBar("spectra", rate=True),
         )
     finally:
         if scheduler is not None:

@@ -33,13 +33,14 @@ import scipy
 
 from xpsfit import __version__
 from xpsfit.atomic import write_text_atomic
+from xpsfit.cli.progress import ProgressBar
 from xpsfit.errors import SpecError
 from xpsfit.export import Table
 from xpsfit.export_bundle import write_bundle
 from xpsfit.expressions import names as expression_names
 from xpsfit.io import read
 from xpsfit.profile import DepthProfile, DepthScale, group_by_sample
-from xpsfit.profile_fit import ChargeCorrection, Progress, fit_profiles
+from xpsfit.profile_fit import ChargeCorrection, fit_profiles
 from xpsfit.profile_result import ProfileResult
 from xpsfit.reference import normalize_region
 from xpsfit.sensitivity import DEFAULT_VARIANTS, model_sensitivity
@@ -121,20 +122,6 @@ def _templates(args: argparse.Namespace, spectra: list[Spectrum]) -> dict[str, F
     return out
 
 
-def _bar(unit: str) -> Progress:
-    """A progress bar on stderr counting ``unit`` (e.g. ``"spectra"``)."""
-
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
-
-
 def _sensitivity(
     args: argparse.Namespace,
     profiles: list[DepthProfile],
@@ -154,7 +141,7 @@ def _sensitivity(
         charge_correction=charge,
         base=results,
         jobs=args.jobs,
-        progress=_bar("refits"),
+        progress=ProgressBar("refits"),
     )
     failed = sum(v is None for r in rows for v in r.values.values())
     if failed:
@@ -223,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         charge_correction=charge,
         jobs=args.jobs,
-        progress=_bar("spectra"),
+        progress=ProgressBar("spectra"),
         monte_carlo=args.mc,
     )
     extra = _sensitivity(args, profiles, templates, charge, results) if args.sensitivity else []
