@@ -134,7 +134,9 @@ class FitResult:
     nfev, ndata, nvarys
         Function evaluations, data points, free parameters.
     status, message
-        Outcome: ``"converged"`` only when the minimiser converged and error bars exist.
+        Outcome: ``"converged"`` only when the minimiser converged and error bars exist. The
+        message also names fractions that could not be evaluated and a static background that
+        fell back to an approximation (``"background: ..."``, from ``background_info``).
     background_info
         Background diagnostics (iterations, converged flag, tolerance, fitted B/C...).
     monte_carlo

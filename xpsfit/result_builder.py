@@ -175,6 +175,14 @@ def _species_results(
     return estimates, cov, fractions, notes
 
 
+def _background_notes(info: Mapping[str, float | int | bool | str]) -> list[str]:
+    """The static background's own account when it fell back to an approximation (a Shirley
+    background without a fixed point or without usable peak area), so the message says so."""
+    if info.get("converged", True) or not info.get("message"):
+        return []
+    return [f"background: {info['message']}"]
+
+
 def assemble_result(label: str, proj: Projection, sol: Solution) -> FitResult:
     """Build the :class:`FitResult` of a finished fit."""
     model, ev = proj.model, sol.evaluation
@@ -190,6 +198,7 @@ def assemble_result(label: str, proj: Projection, sol: Solution) -> FitResult:
     species_areas, species_cov, fractions, notes = _species_results(model, prop, species)
     envelope = np.array(ev.model, dtype=np.float64)
     background = envelope - np.add.reduce(curves, axis=0)  # row by row, in line order
+    notes = [*notes, *_background_notes(model.background.info)]
     message = "; ".join([sol.message, *notes]) if notes else sol.message
     arrays = [proj.be, proj.data, 1.0 / proj.weight, background, envelope, proj.data - envelope]
     for arr in arrays:

@@ -114,14 +114,15 @@ def run(args: argparse.Namespace) -> int:
     spectra = _select(read(args.file), args.region or template.spec.region, args.file)
     rows: list[dict[str, str]] = []
     for spectrum in spectra:
+        name = spectrum_name(spectrum)
         try:
             result = fit(spectrum, apply_template(template, spectrum))
         except XpsfitError as exc:
-            log.warning("%s: not fitted: %s", spectrum.label, exc)
+            log.warning("%s: not fitted: %s", name, exc)
             rows.append(_failed_row(spectrum, str(exc)))
             continue
-        log.info("%s: %s (%s)", spectrum.label, result.status, result.message)
-        rows += fit_table_rows(result, spectrum.region, spectrum_name(spectrum))
+        log.info("%s: %s (%s)", name, result.status, result.message)
+        rows += fit_table_rows(result, spectrum.region, name)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
