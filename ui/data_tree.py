@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -40,15 +40,7 @@ def _dot(color: str) -> QIcon:
 
 
 class DataTree(QTreeWidget):
-    """Tree of the document's spectra; selecting a region shows it.
-
-    Signals
-    -------
-    activated_spectrum(str)
-        A spectrum was double-clicked (its id).
-    """
-
-    activated_spectrum = Signal(str)
+    """Tree of the document's spectra; selecting a region shows it."""
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -115,7 +115,6 @@ class FitController(QObject):
         super().__init__(parent)
         self.doc = doc
         self.runner = TaskRunner(self)
-        self.last_profiles: list[ProfileResult] = []
 
     def _start(
         self,
@@ -208,7 +207,6 @@ class FitController(QObject):
     ) -> None:
         """Store a profile job's results; spectra whose spec changed since ``started`` keep
         the edit and get their result as stale (as for single fits)."""
-        self.last_profiles = profiles
         for pr in profiles:
             for f in pr.failures():
                 why = f.issue.message if f.issue else f.status

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from xpsfit.atomic import write_bytes_atomic
+from xpsfit.profile import axis_value
 from xpsfit.profile_result import ProfileResult
 from xpsfit.quantify import FractionRow
 
@@ -44,14 +45,6 @@ def _axis_label(results: Sequence[ProfileResult]) -> str:
     return results[0].depth_scale.axis_label if results else "depth (nm)"
 
 
-def _x(depth: float | None, etch_time: float | None, level: int, mode: str) -> float:
-    if mode in ("sputter_rate", "table") and depth is not None:
-        return depth
-    if mode == "etch_time" and etch_time is not None:
-        return etch_time
-    return float(level)
-
-
 def plot_fraction_vs_depth(
     rows: Sequence[FractionRow],
     results: Sequence[ProfileResult],
@@ -76,7 +69,7 @@ def plot_fraction_vs_depth(
             ]
             if not sel:
                 continue
-            x = [_x(r.depth, r.etch_time, r.level, mode) for r in sel]
+            x = [axis_value(r.depth, r.etch_time, r.level, mode) for r in sel]
             y = [100.0 * r.value for r in sel]
             err = [100.0 * (r.mc_err if r.mc_err is not None else (r.err or 0.0)) for r in sel]
             ax.errorbar(x, y, yerr=err, marker="o", ms=3.5, capsize=2.5, label=sample)
@@ -132,7 +125,7 @@ def plot_intensity_map(result: ProfileResult, region: str, stem: str | Path) -> 
                 ]
             )
             mode = result.depth_scale.mode
-            depth = np.array([_x(f.depth, f.etch_time, f.level, mode) for f in fits])
+            depth = np.array([axis_value(f.depth, f.etch_time, f.level, mode) for f in fits])
             mesh = ax.pcolormesh(be, depth, grid, shading="nearest", cmap="viridis")
             fig.colorbar(mesh, ax=ax, label="intensity")
             ax.invert_xaxis()

@@ -154,6 +154,31 @@ class DepthScale:
         return out
 
 
+def axis_value(depth: float | None, etch_time: float | None, level: int, mode: str) -> float:
+    """A level's coordinate on the profile axis of a depth-scale mode.
+
+    Parameters
+    ----------
+    depth, etch_time
+        The level's depth (nm) and etch time (s), ``None`` when unknown.
+    level
+        The level index.
+    mode
+        A :data:`DepthMode`.
+
+    Returns
+    -------
+    float
+        The depth (nm) for ``"sputter_rate"`` and ``"table"``, the etch time (s) for
+        ``"etch_time"``, else (or when that quantity is unknown) the level index.
+    """
+    if mode in ("sputter_rate", "table") and depth is not None:
+        return depth
+    if mode == "etch_time" and etch_time is not None:
+        return etch_time
+    return float(level)
+
+
 @dataclass(frozen=True)
 class ProfileLevel:
     """One sputter step: its spectra by region.
@@ -177,14 +202,6 @@ class ProfileLevel:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spectra", MappingProxyType(dict(self.spectra)))
-
-    def axis_value(self, mode: DepthMode) -> float:
-        """This level's coordinate on the profile axis of a depth-scale mode (nm, s or index)."""
-        if mode in ("sputter_rate", "table") and self.depth is not None:
-            return self.depth
-        if mode == "etch_time" and self.etch_time is not None:
-            return self.etch_time
-        return float(self.index)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from xpsfit.errors import SpecError
 
 LinkKind: TypeAlias = Literal["offset", "ratio", "equal"]
 BackgroundKind: TypeAlias = Literal["none", "linear", "shirley", "active_shirley", "tougaard"]
-PARAM_NAMES: tuple[str, ...] = ("center", "fwhm", "area")
 _ID_RE = re.compile(r"^[A-Za-z0-9_+\-.()]+$")
 
 

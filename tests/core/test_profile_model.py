@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xpsfit.profile import DepthProfile, DepthScale, ProfileError, SputterRate, group_by_sample
+from xpsfit.profile import (
+    DepthProfile,
+    DepthScale,
+    ProfileError,
+    SputterRate,
+    axis_value,
+    group_by_sample,
+)
 from xpsfit.spectrum import Spectrum
 
 
@@ -51,7 +58,22 @@ def test_table_and_time_scales() -> None:
     assert [lv.depth for lv in table.levels] == [0.0, 1.5, 4.0]
     plain = table.with_depth_scale(DepthScale())
     assert [lv.depth for lv in plain.levels] == [None, None, None]
-    assert [lv.axis_value("etch_time") for lv in plain.levels] == [0.0, 10.0, 20.0]
+    assert [axis_value(lv.depth, lv.etch_time, lv.index, "etch_time") for lv in plain.levels] == [
+        0.0,
+        10.0,
+        20.0,
+    ]
+    # depth modes use the depth, falling back to the level index where it is unknown
+    assert [axis_value(lv.depth, lv.etch_time, lv.index, "table") for lv in table.levels] == [
+        0.0,
+        1.5,
+        4.0,
+    ]
+    assert [axis_value(lv.depth, None, lv.index, "sputter_rate") for lv in plain.levels] == [
+        0.0,
+        1.0,
+        2.0,
+    ]
     assert plain.depth_scale.describe() == {"mode": "etch_time"}
     with pytest.raises(ProfileError, match="level 2"):
         DepthProfile.from_spectra(spectra, depth_scale=DepthScale.from_table([0.0, 1.0]))

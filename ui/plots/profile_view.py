@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from xpsfit.errors import XpsfitError
+from xpsfit.profile import axis_value
 from xpsfit.profile_result import ProfileResult
 from xpsfit.quantify import atomic_rows, fraction_rows
 from xpsfit_ui.document import Document
@@ -29,14 +30,6 @@ class Mode(StrEnum):
     ATOMIC = "Atomic % vs depth"
     STACKED = "Stacked spectra"
     MAP = "BE x depth map"
-
-
-def _x(depth: float | None, etch_time: float | None, level: int, mode: str) -> float:
-    if mode in ("sputter_rate", "table") and depth is not None:
-        return depth
-    if mode == "etch_time" and etch_time is not None:
-        return etch_time
-    return float(level)
 
 
 class ProfileView(QWidget):
@@ -164,7 +157,7 @@ class ProfileView(QWidget):
             series.append((sample, sel, errors, kind))
         kinds = {kind for *_, kind in series}
         for i, (sample, sel, errors, kind) in enumerate(series):
-            x = [_x(r.depth, r.etch_time, r.level, mode) for r in sel]
+            x = [axis_value(r.depth, r.etch_time, r.level, mode) for r in sel]
             y = [100.0 * r.value for r in sel]
             label = sample if len(kinds) == 1 else f"{sample} (error bars: {kind})"
             self._series(label, i, x, y, [100.0 * e for e in errors],
@@ -183,7 +176,7 @@ class ProfileView(QWidget):
         keys = list(dict.fromkeys((r.sample, r.element) for r in rows))
         for i, (sample, element) in enumerate(keys):
             sel = [r for r in rows if (r.sample, r.element) == (sample, element)]
-            x = [_x(r.depth, r.etch_time, r.level, mode) for r in sel]
+            x = [axis_value(r.depth, r.etch_time, r.level, mode) for r in sel]
             err = [r.err or 0.0 for r in sel]
             self._series(f"{sample}: {element}", i, x, [r.percent for r in sel], err,
                          [(sample, r.level) for r in sel])  # fmt: skip
@@ -239,7 +232,9 @@ class ProfileView(QWidget):
         grid = np.vstack(
             [np.interp(be, f.result.binding_energy, f.result.data) for f in fits if f.result]
         )
-        depth = np.array([_x(f.depth, f.etch_time, f.level, pr.depth_scale.mode) for f in fits])
+        depth = np.array(
+            [axis_value(f.depth, f.etch_time, f.level, pr.depth_scale.mode) for f in fits]
+        )
         image = pg.ImageItem(grid.T)
         image.setColorMap(pg.colormap.get("viridis"))
         dx = (be[-1] - be[0]) / max(be.size - 1, 1)
