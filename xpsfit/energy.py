@@ -113,7 +113,7 @@ def find_reference_peak(
     keep = (np.abs(be - expected) <= half_width) & np.isfinite(y)
     if int(keep.sum()) < 5:
         raise XpsfitError(
-            f"spectrum {spectrum.label}: fewer than 5 channels within {expected:g} +- "
+            f"spectrum {spectrum.full_label}: fewer than 5 channels within {expected:g} +- "
             f"{half_width:g} eV to locate the reference peak"
         )
     x, yy = be[keep], y[keep]
@@ -121,7 +121,7 @@ def find_reference_peak(
     smooth = gaussian_filter1d(yy, REFERENCE_SMOOTHING_EV / step, mode="nearest")
     i = int(np.argmax(smooth))
     if smooth[i] <= 0:
-        raise XpsfitError(f"spectrum {spectrum.label}: no positive peak near {expected:g} eV")
+        raise XpsfitError(f"spectrum {spectrum.full_label}: no positive peak near {expected:g} eV")
     if 0 < i < x.size - 1 and np.all(smooth[i - 1 : i + 2] > 0):
         la, lb, lc = np.log(smooth[i - 1 : i + 2])
         denom = la - 2 * lb + lc

@@ -80,7 +80,7 @@ def prepare(spectrum: Spectrum, spec: FitSpec, weights: Weights) -> tuple[Spectr
         Too few channels, non-finite or all-zero intensities, a non-monotonic axis, negative
         counts with Poisson weights, or unusable uncertainties.
     """
-    label = spectrum.label
+    label = spectrum.full_label
     window = spectrum if spec.window is None else spectrum.crop(*spec.window)
     be, y = window.binding_energy, window.intensity
     if be.size < 4:
@@ -97,8 +97,8 @@ def prepare(spectrum: Spectrum, spec: FitSpec, weights: Weights) -> tuple[Spectr
     else:
         if window.uncertainty is None and float(np.min(y)) < 0:
             raise FitError(
-                f"spectrum {label}: negative intensities cannot be Poisson counts "
-                "(give uncertainties or use weights='uniform')"
+                f"spectrum {label}: negative intensities cannot be Poisson counts (give "
+                "uncertainties, or fit with uniform weights: weights='uniform', --weights uniform)"
             )
         sigma = np.asarray(window.sigma, dtype=np.float64)
     if not (np.all(np.isfinite(sigma)) and np.all(sigma > 0)):

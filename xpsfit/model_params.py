@@ -36,6 +36,7 @@ ParamRole: TypeAlias = Literal["component", "derived", "helper", "shared", "back
 #: Smallest FWHM a fit may reach, eV (keeps every line shape finite).
 MIN_FWHM = 0.01
 _POSITIVE_RATIO_MIN = 1e-3
+_UNBOUNDED = (-math.inf, math.inf)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ class ParamDef:
     linear_ref
         For an expression ``ref * factor`` (ratio or equal link of an area, minor-line area):
         the parameter it is proportional to.
+    component
+        Id of the component it belongs to (empty for shared and background parameters).
+    quantity
+        What it is, in the spec's words: a component's ``"center"``, ``"area_ratio"``, a link
+        helper's ``"center offset"`` or ``"area factor"``, a minor line's ``"minor fwhm"``, a
+        background's ``"k"`` (empty for shared parameters).
     """
 
     name: str
@@ -64,21 +71,50 @@ class ParamDef:
     expr: str | None = None
     role: ParamRole = "component"
     linear_ref: str | None = None
+    component: str = ""
+    quantity: str = ""
 
     @property
     def is_free(self) -> bool:
         """True when the minimiser varies it directly."""
         return self.vary and self.expr is None
 
+    @property
+    def label(self) -> str:
+        """The name a user reads in messages: ``"C-C center"``, ``"Co2+_sat center offset"``,
+        ``"background k"``, ``"shared delta"`` (the lmfit name mangles component ids)."""
+        if self.role == "shared":
+            return f"shared {self.name}"
+        owner = "background" if self.role == "background" else self.component
+        return f"{owner} {self.quantity}" if owner and self.quantity else self.name
 
-def _bounded(name: str, par: Param, lo: float, hi: float, role: ParamRole) -> ParamDef:
-    pmin, pmax = max(par.min, lo), min(par.max, hi)
-    if pmin > pmax:
-        raise SpecError(f"parameter {name}: min {pmin:g} is above max {pmax:g}")
+
+def _bounded(
+    name: str,
+    par: Param,
+    limits: tuple[float, float],
+    role: ParamRole,
+    owner: tuple[str, str] = ("", ""),
+) -> ParamDef:
+    """A free or fixed parameter with the bounds of ``par`` narrowed to ``limits``; ``owner``
+    is its (component id, quantity)."""
+    pmin, pmax = max(par.min, limits[0]), min(par.max, limits[1])
     value = float(par.value)
+    out = ParamDef(
+        name,
+        min(max(value, pmin), pmax),
+        pmin,
+        pmax,
+        par.vary,
+        role=role,
+        component=owner[0],
+        quantity=owner[1],
+    )
+    if pmin > pmax:
+        raise SpecError(f"parameter {out.label}: min {pmin:g} is above max {pmax:g}")
     if not math.isfinite(value):
-        raise SpecError(f"parameter {name}: value {par.value!r} is not finite")
-    return ParamDef(name, min(max(value, pmin), pmax), pmin, pmax, par.vary, role=role)
+        raise SpecError(f"parameter {out.label}: value {par.value!r} is not finite")
+    return out
 
 
 def _fmt(value: float) -> str:
@@ -111,13 +147,18 @@ def _ref_value(spec: FitSpec, link: Link, quantity: str) -> float | None:
     return None
 
 
-def _link_defs(name: str, quantity: str, par: Param, ref_value: float | None) -> list[ParamDef]:
-    """The parameter (and tolerance helper) a linked parameter becomes; ``ref_value`` is the
-    value of the referenced parameter in the spec (``None``: unknown)."""
+def _link_defs(
+    name: str, owner: tuple[str, str], par: Param, ref_value: float | None
+) -> list[ParamDef]:
+    """The parameter (and tolerance helper) a linked parameter becomes; ``owner`` is its
+    (component id, quantity), ``ref_value`` the value of the referenced parameter in the spec
+    (``None``: unknown)."""
     link = par.link
     assert link is not None
+    component, quantity = owner
     ref = param_name(link.ref, quantity)
     is_area = quantity == "area"
+    helper: ParamDef | None = None
     if link.tolerance > 0:
         kind = "ratio" if link.kind == "ratio" else "offset"
         suffix = "_factor" if kind == "ratio" else "_offset"
@@ -127,21 +168,23 @@ def _link_defs(name: str, quantity: str, par: Param, ref_value: float | None) ->
             link.value - link.tolerance,
             link.value + link.tolerance,
             role="helper",
+            component=component,
+            quantity=f"{quantity} {suffix[1:]}",  # "center offset", "area factor"
         )
         op = "*" if kind == "ratio" else "+"
         linear = ref if is_area and kind == "ratio" else None
-        return [
-            helper,
-            ParamDef(name, par.value, expr=f"{ref} {op} {helper.name}", linear_ref=linear),
-        ]
-    if link.kind == "equal":
+        expr = f"{ref} {op} {helper.name}"
+    elif link.kind == "equal":
         expr, linear = ref, ref if is_area else None
     elif link.kind == "ratio":
         expr, linear = f"{ref} * {_fmt(link.value)}", ref if is_area else None
     else:
         sign = "-" if link.value < 0 else "+"
         expr, linear = f"{ref} {sign} {_fmt(abs(link.value))}", None
-    return [ParamDef(name, par.value, expr=expr, linear_ref=linear)]
+    linked = ParamDef(
+        name, par.value, expr=expr, linear_ref=linear, component=component, quantity=quantity
+    )
+    return [helper, linked] if helper is not None else [linked]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -205,38 +248,41 @@ def component_defs(comp: Peak, spec: FitSpec) -> list[ParamDef]:
     limits = _shape_limits(comp.lineshape)
     defs: list[ParamDef] = []
     for quantity, par in given.items():
-        name = prefix + quantity
+        name, owner = prefix + quantity, (comp.id, quantity)
         if par.link is not None:
-            defs.extend(_link_defs(name, quantity, par, _ref_value(spec, par.link, quantity)))
+            defs.extend(_link_defs(name, owner, par, _ref_value(spec, par.link, quantity)))
         elif par.expr is not None:
-            defs.append(ParamDef(name, par.value, expr=par.expr))
+            defs.append(
+                ParamDef(name, par.value, expr=par.expr, component=comp.id, quantity=quantity)
+            )
         else:
-            lo, hi = limits.get(quantity, (-math.inf, math.inf))
-            defs.append(_bounded(name, par, lo, hi, "component"))
+            defs.append(_bounded(name, par, limits.get(quantity, _UNBOUNDED), "component", owner))
     if isinstance(comp, Doublet):
-        pn = {q: prefix + q for q in ("center", "fwhm", "area")}
-        defs += [
-            ParamDef(
-                prefix + "minor_center",
-                comp.center.value + comp.splitting.value,
-                expr=f"{pn['center']} + {prefix}splitting",
-                role="derived",
-            ),
-            ParamDef(
-                prefix + "minor_fwhm",
-                comp.fwhm.value * comp.fwhm_ratio.value,
-                expr=f"{pn['fwhm']} * {prefix}fwhm_ratio",
-                role="derived",
-            ),
-            ParamDef(
-                prefix + "minor_area",
-                comp.area.value * comp.area_ratio.value,
-                expr=f"{pn['area']} * {prefix}area_ratio",
-                role="derived",
-                linear_ref=pn["area"],
-            ),
-        ]
+        defs += _minor_defs(comp, prefix)
     return defs
+
+
+def _minor_defs(comp: Doublet, prefix: str) -> list[ParamDef]:
+    """The minor line's center, FWHM and area of a doublet, as expressions of its major line
+    (``prefix``: :func:`component_prefix` of the doublet)."""
+    major = {q: prefix + q for q in ("center", "fwhm", "area")}
+    rows = (
+        ("center", comp.center.value + comp.splitting.value, "+", "splitting"),
+        ("fwhm", comp.fwhm.value * comp.fwhm_ratio.value, "*", "fwhm_ratio"),
+        ("area", comp.area.value * comp.area_ratio.value, "*", "area_ratio"),
+    )
+    return [
+        ParamDef(
+            f"{prefix}minor_{q}",
+            value,
+            expr=f"{major[q]} {op} {prefix}{factor}",
+            role="derived",
+            linear_ref=major["area"] if q == "area" else None,
+            component=comp.id,
+            quantity=f"minor {q}",
+        )
+        for q, value, op, factor in rows
+    ]
 
 
 def shared_defs(spec: FitSpec, taken: set[str]) -> list[ParamDef]:
@@ -270,7 +316,7 @@ def shared_defs(spec: FitSpec, taken: set[str]) -> list[ParamDef]:
         if par.expr is not None:
             defs.append(ParamDef(name, par.value, expr=par.expr, role="shared"))
         else:
-            defs.append(_bounded(name, par, -math.inf, math.inf, "shared"))
+            defs.append(_bounded(name, par, _UNBOUNDED, "shared"))
     return defs
 
 

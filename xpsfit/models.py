@@ -257,7 +257,8 @@ def build_cached(spec: FitSpec, spectrum_window: Spectrum, cache: ModelCache) ->
     be = spectrum_window.binding_energy
     bg = background_model(spec.background, spectrum_window)
     params = part.params + tuple(
-        ParamDef(n, v, lo, hi, vary, role="background") for n, v, lo, hi, vary in bg.params
+        ParamDef(n, v, lo, hi, vary, role="background", quantity=n.removeprefix("bg_"))
+        for n, v, lo, hi, vary in bg.params
     )
     names = [p.name for p in params]
     if len(set(names)) != len(names):

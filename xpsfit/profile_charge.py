@@ -117,7 +117,7 @@ def _measure(level: ProfileLevel, cc: ChargeCorrection, templates: Mapping[str, 
             raise ProfileError(f"no template for the reference region {cc.reference_region!r}")
         result = fit(ref, spec)
         if not result.ok:
-            raise ProfileError(f"{ref.label}: reference fit {result.status}: {result.message}")
+            raise ProfileError(f"{ref.full_label}: reference fit {result.status}: {result.message}")
         return cc.reference_energy - result.line(cc.reference_component).center.value
     _, shift = charge_correct(
         [], reference=ref, reference_energy=cc.reference_energy, half_width=cc.half_width

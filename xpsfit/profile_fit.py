@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from xpsfit.errors import SpecError, XpsfitError
+from xpsfit.fitting import Weights
 from xpsfit.profile import DepthProfile, ProfileError
 from xpsfit.profile_charge import ChargeCorrection, level_shifts
 from xpsfit.profile_global import DEFAULT_SHARED, SharedQuantity, run_any
@@ -241,6 +242,7 @@ def fit_profiles(
     monte_carlo: int = 0,
     mc_seed: int | None = 0,
     max_nfev: int | None = None,
+    weights: Weights = "poisson",
 ) -> list[ProfileResult]:
     """Fit several profiles in one process pool (see :func:`fit_profile` for the arguments).
 
@@ -267,6 +269,7 @@ def fit_profiles(
         "monte_carlo": monte_carlo,
         "mc_seed": mc_seed,
         "max_nfev": max_nfev,
+        "weights": weights,
         "shared": list(shared) if seed == "global" else [],
     }
     job_list = []
@@ -280,6 +283,7 @@ def fit_profiles(
                 monte_carlo=monte_carlo,
                 mc_seed=mc_seed,
                 max_nfev=max_nfev,
+                weights=weights,
             )
             job_list.append(
                 {**job, "kind": "global" if seed == "global" else "chain", "shared": list(shared)}
@@ -307,6 +311,7 @@ def fit_profile(
     monte_carlo: int = 0,
     mc_seed: int | None = 0,
     max_nfev: int | None = None,
+    weights: Weights = "poisson",
 ) -> ProfileResult:
     """Fit every region of a depth profile at every level with one template per region.
 
@@ -339,6 +344,9 @@ def fit_profile(
         Base seed of the Monte Carlo replicas (each spectrum derives its own).
     max_nfev
         Evaluation limit per fit.
+    weights
+        Channel weights, as for :func:`xpsfit.fitting.fit` (with ``"uniform"``, negative
+        intensities are no reason to refuse a spectrum).
 
     Returns
     -------
@@ -357,4 +365,5 @@ def fit_profile(
         monte_carlo=monte_carlo,
         mc_seed=mc_seed,
         max_nfev=max_nfev,
+        weights=weights,
     )[0]

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
-from xpsfit.fitting import FitCancelled, prepare, shared_fitter
+from xpsfit.fitting import FitCancelled, Weights, prepare, shared_fitter
 from xpsfit.model_cache import ModelCache
 from xpsfit.models import Model, build_cached
 from xpsfit.profile_jobs import check_spectrum, failure_text, fit_options, run_job
@@ -74,6 +74,7 @@ def global_fit(
     shared: Sequence[str] = DEFAULT_SHARED,
     *,
     cancel: Callable[[], bool] | None = None,
+    weights: Weights = "poisson",
 ) -> dict[str, float]:
     """Fit all spectra at once with the shared parameters common to all of them.
 
@@ -88,6 +89,8 @@ def global_fit(
     cancel
         Called before each evaluation of the stacked residual; returning true raises
         :class:`~xpsfit.fitting.FitCancelled`.
+    weights
+        Channel weights, as for :func:`xpsfit.fitting.fit`.
 
     Returns
     -------
@@ -101,7 +104,7 @@ def global_fit(
     FitCancelled
         When ``cancel`` returned true.
     """
-    prepared = [prepare(s, spec, "poisson") for s in spectra]
+    prepared = [prepare(s, spec, weights) for s in spectra]
     cache = ModelCache()
     models = [build_cached(spec, w, cache) for w, _ in prepared]
     projs = [
@@ -173,14 +176,17 @@ def run_global_job(
     good: list[tuple[str, Spectrum]] = []
     for key, fields in job["items"]:
         spectrum = Spectrum(**fields)
-        issue = check_spectrum(spectrum)
+        issue = check_spectrum(spectrum, job["weights"])
         if issue is None:
             good.append((key, spectrum))
         else:
             out.append({"key": key, "issue": [issue.code, issue.message]})
     try:
+        spectra = [s for _, s in good]
         values = (
-            global_fit([s for _, s in good], spec, job["shared"], cancel=cancel) if good else {}
+            global_fit(spectra, spec, job["shared"], cancel=cancel, weights=job["weights"])
+            if good
+            else {}
         )
     except FitCancelled:
         return out

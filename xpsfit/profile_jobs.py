@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from xpsfit.errors import XpsfitError
-from xpsfit.fitting import FitCancelled, Fitter, shared_fitter
+from xpsfit.fitting import FitCancelled, Fitter, Weights, shared_fitter
 from xpsfit.models import start_values
 from xpsfit.profile_result import IssueCode, SpectrumIssue
 from xpsfit.profile_transport import outcome_of
@@ -50,13 +50,14 @@ MIN_POINTS = 8
 SPIKE_SIGMAS = 25.0
 
 
-def check_spectrum(spectrum: Spectrum) -> SpectrumIssue | None:
+def check_spectrum(spectrum: Spectrum, weights: Weights = "poisson") -> SpectrumIssue | None:
     """Refuse a spectrum that cannot give a meaningful fit, with the reason.
 
     Checks, in order: non-finite values, fewer than :data:`MIN_POINTS` channels, an energy
     axis that is not strictly monotonic, all-zero counts, negative counts (Poisson data: any
-    channel < 0; data with given uncertainties: below -5 sigma) and huge spikes (single
-    channels far above both the noise and the smoothed signal range).
+    channel < 0; data with given uncertainties: below -5 sigma; none with ``weights``
+    ``"uniform"``) and huge spikes (single channels far above both the noise and the smoothed
+    signal range).
     """
     be, y, label = spectrum.binding_energy, spectrum.intensity, spectrum.label
     if not (np.isfinite(y).all() and np.isfinite(be).all()):
@@ -69,10 +70,12 @@ def check_spectrum(spectrum: Spectrum) -> SpectrumIssue | None:
     if not y.any():
         return _issue("all_zero", f"{label}: every channel is zero")
     below = y < (0.0 if spectrum.uncertainty is None else -5.0 * spectrum.uncertainty)
-    if below.any():
+    if weights == "poisson" and below.any():
         return _issue(
             "negative_counts",
-            f"{label}: {int(np.count_nonzero(below))} negative channels (minimum {float(y.min())!r})",
+            f"{label}: {int(np.count_nonzero(below))} negative channels (minimum "
+            f"{float(y.min())!r}); if the data are not counts, fit with uniform weights "
+            "(weights='uniform', --weights uniform)",
         )
     spikes = _spike_channels(y)
     if spikes is not None:
@@ -164,6 +167,7 @@ def make_job(
     monte_carlo: int,
     mc_seed: int | None,
     max_nfev: int | None,
+    weights: Weights = "poisson",
 ) -> dict[str, Any]:
     """A plain-data job: ``chain`` is ``[(item_key, spectrum), ...]`` in level order."""
     return {
@@ -174,6 +178,7 @@ def make_job(
         "monte_carlo": int(monte_carlo),
         "mc_seed": mc_seed,
         "max_nfev": max_nfev,
+        "weights": weights,
     }
 
 
@@ -185,6 +190,7 @@ def fit_options(
         "monte_carlo": job["monte_carlo"],
         "seed": seed_for(job["mc_seed"], spectrum),
         "cancel": cancel,
+        "weights": job["weights"],
     }
     if job["max_nfev"] is not None:
         opts["max_nfev"] = int(job["max_nfev"])
@@ -364,7 +370,7 @@ def run_job(
         if cancel is not None and cancel():
             break
         spectrum = Spectrum(**fields)
-        issue = check_spectrum(spectrum)
+        issue = check_spectrum(spectrum, job["weights"])
         if issue is not None:
             out.append({"key": key, "issue": [issue.code, issue.message]})
             continue

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from xpsfit.errors import SpecError, XpsfitError
+from xpsfit.fitting import Weights
 from xpsfit.profile import DepthProfile, ProfileError
 from xpsfit.profile_charge import ChargeCorrection, level_shifts
 from xpsfit.profile_fit import Progress, fit_profiles
@@ -246,13 +247,14 @@ def _refit(
     counter: _Counter,
     seed: SeedMode,
     jobs: int | None,
+    weights: Weights,
 ) -> list[dict[Key, _Fitted]]:
     fitted = {r: s for r, s in targets.items() if s is not None}
     if not fitted:
         return [{} for _ in profiles]
     subsets = [_subset(p, list(fitted)) for p in profiles]
     step = counter.part(sum(p.n_spectra for p in subsets))
-    results = fit_profiles(subsets, fitted, seed=seed, jobs=jobs, progress=step)
+    results = fit_profiles(subsets, fitted, seed=seed, jobs=jobs, progress=step, weights=weights)
     return [_estimates(r) for r in results]
 
 
@@ -305,6 +307,7 @@ def model_sensitivity(
     jobs: int | None = None,
     progress: Progress | None = None,
     accept_ratio: float = ACCEPT_RATIO,
+    weights: Weights = "poisson",
 ) -> list[SystematicRow]:
     """Refit the profiles once per variant and report each fraction's spread per level.
 
@@ -316,7 +319,7 @@ def model_sensitivity(
         Fit model per region; only regions whose template defines fractions are refitted.
     variants
         The alternative models.
-    seed, charge_correction, jobs
+    seed, charge_correction, jobs, weights
         As for :func:`~xpsfit.profile_fit.fit_profiles`; every refit uses the same charge
         shifts (eV) as the baseline.
     base
@@ -357,8 +360,10 @@ def model_sensitivity(
     size = _count(reduced, list(chosen))
     counter = _Counter(progress, total + (size if base is None else 0))
     if base is None:
-        base = fit_profiles(reduced, chosen, seed=seed, jobs=jobs, progress=counter.part(size))
-    runs = {name: _refit(reduced, t, counter, seed, jobs) for name, t in targets.items()}
+        base = fit_profiles(
+            reduced, chosen, seed=seed, jobs=jobs, progress=counter.part(size), weights=weights
+        )
+    runs = {name: _refit(reduced, t, counter, seed, jobs, weights) for name, t in targets.items()}
     rows = []
     for i, pr in enumerate(base):
         ref = _estimates(pr)

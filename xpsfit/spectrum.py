@@ -129,7 +129,9 @@ class Spectrum:
     def kinetic_energy(self) -> FloatArray:
         """Kinetic energies ``source_energy - binding_energy``, eV (needs a source energy)."""
         if self.source_energy <= 0:
-            raise ValueError(f"spectrum {self.label}: no source energy, kinetic energy unknown")
+            raise ValueError(
+                f"spectrum {self.full_label}: no source energy, kinetic energy unknown"
+            )
         return self.source_energy - self.binding_energy
 
     @property
@@ -139,6 +141,15 @@ class Spectrum:
         if self.etch_level is not None:
             parts.append(f"level {self.etch_level}")
         return " / ".join(parts) or "spectrum"
+
+    @property
+    def full_label(self) -> str:
+        """:attr:`label` with the block id when that tells more (``"Ti 2p [sheet Ti2p_3]"``):
+        tells apart spectra of one region in one file, e.g. in error messages."""
+        label = self.label
+        if self.block and self.block not in label:
+            return f"{label} [{self.block}]"
+        return label
 
     def replace(self, **changes: Any) -> Spectrum:
         """Return a copy with the given fields changed (arrays are copied again)."""
@@ -156,7 +167,7 @@ class Spectrum:
         keep = (self.binding_energy >= lo) & (self.binding_energy <= hi)
         if int(keep.sum()) < 2:
             raise FitError(
-                f"spectrum {self.label}: window {lo:g}-{hi:g} eV holds fewer than 2 channels "
+                f"spectrum {self.full_label}: window {lo:g}-{hi:g} eV holds fewer than 2 channels "
                 f"(data span {self.binding_energy[0]:g}-{self.binding_energy[-1]:g} eV)"
             )
         unc = None if self.uncertainty is None else self.uncertainty[keep]

@@ -331,7 +331,7 @@ def apply_template(template: Template | FitSpec, spectrum: Spectrum) -> FitSpec:
     window = (max(window[0], lo), min(window[1], hi))
     if window[0] >= window[1]:
         raise FitError(
-            f"spectrum {spectrum.label} ({lo:g}-{hi:g} eV) does not reach the template window "
+            f"spectrum {spectrum.full_label} ({lo:g}-{hi:g} eV) does not reach the template window "
             f"{spec.window} eV of {spec.region}"
         )
     net, model = _net_area(spectrum, window), _template_area(spec)

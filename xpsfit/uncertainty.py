@@ -56,24 +56,27 @@ def inert(jac: FloatArray, values: FloatArray) -> BoolArray:
 
 def limit_message(model: Model, hits: Mapping[str, str], idle: Sequence[str]) -> str:
     """Why some free parameters have no error bar: components fitted to zero area, other
-    parameters on a bound, and parameters that no longer affect the model."""
-    zero = [
+    parameters on a bound, and parameters that no longer affect the model.
+
+    Parameters are named as the user reads them (:attr:`~xpsfit.models.ParamDef.label`,
+    e.g. ``"C-C center"``), a bound with its value, e.g.
+    ``"at a bound (no error bar): C-C center (min 284)"``.
+    """
+    zero = {
         c.id
         for c in model.spec.components
         if hits.get(param_name(c.id, "area")) == "min"
         and model.param(param_name(c.id, "area")).min == 0
-    ]
-    areas = {param_name(c, "area") for c in zero}
-    parts = [f"component {c} fitted to zero area" for c in zero]
-    others = [f"{n} ({b})" for n, b in hits.items() if n not in areas]
+    }
+    parts = [f"component {c.id} fitted to zero area" for c in model.spec.components if c.id in zero]
+    others = []
+    for name, side in hits.items():
+        p = model.param(name)
+        if p.component not in zero or p.quantity != "area":
+            others.append(f"{p.label} ({side} {p.min if side == 'min' else p.max:g})")
     if others:
         parts.append("at a bound (no error bar): " + ", ".join(others))
-    owned: set[str] = set()
-    for comp in model.spec.components:
-        if comp.id in zero:
-            names = [param_name(comp.id, q) for q in comp.params()]
-            owned.update(n + suffix for n in names for suffix in ("", "_offset", "_factor"))
-    unrelated = [n for n in idle if n not in owned]
+    unrelated = [model.param(n).label for n in idle if model.param(n).component not in zero]
     if unrelated:
         parts.append("no effect on the model (no error bar): " + ", ".join(unrelated))
     return "; ".join(parts)

@@ -129,6 +129,29 @@ def test_bad_spectra_raise_fit_error(intensity: np.ndarray, match: str) -> None:
         fit(Spectrum(BE, intensity), _spec())
 
 
+def test_negative_counts_error_names_the_block_and_the_remedy(rng: np.random.Generator) -> None:
+    # a background-subtracted export of one of several S 2p sheets: not Poisson counts
+    counts = _counts(rng)
+    spectrum = counts.replace(
+        intensity=counts.intensity - np.median(counts.intensity), region="S 2p", block="sheet 2"
+    )
+    with pytest.raises(FitError) as info:
+        fit(spectrum, _spec())
+    message = str(info.value)
+    assert message.startswith("spectrum S 2p [sheet 2]: negative intensities")
+    assert "weights='uniform'" in message
+    assert "--weights uniform" in message
+    assert fit(spectrum, _spec(), weights="uniform").ok
+
+
+def test_full_label_adds_the_block_when_it_tells_more() -> None:
+    sheet = Spectrum(BE, np.ones(BE.size), region="Ti 2p", block="sheet Ti2p3", etch_level=2)
+    assert sheet.label == "Ti 2p / level 2"
+    assert sheet.full_label == "Ti 2p / level 2 [sheet Ti2p3]"
+    assert sheet.replace(block="Ti 2p").full_label == "Ti 2p / level 2"
+    assert sheet.replace(block="").full_label == "Ti 2p / level 2"
+
+
 def test_non_finite_derivatives_end_the_fit_as_failed(
     rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -123,3 +123,14 @@ def test_fit_cli_warnings_tell_same_region_spectra_apart(
     assert len(warnings) == 4
     assert len(set(warnings)) == 4
     assert all("[sheet Ti2p" in w for w in warnings)
+    assert all("--weights uniform" in w for w in warnings)
+    # the remedy the message names works: every sheet is fitted
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        code = main(
+            ["fit", file, "--region", "Ti 2p", "--weights", "uniform", "--out", str(tmp_path)]
+        )
+    assert code == 0
+    assert not [r for r in caplog.records if "not fitted" in r.getMessage()]
+    rows = (tmp_path / "STO_fit.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert len({row.split(",")[0] for row in rows}) == 8

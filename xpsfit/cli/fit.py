@@ -1,4 +1,4 @@
-"""``xpsfit fit FILE [--template T.json] [--region R] [--out DIR]``: fit and write a table.
+"""``xpsfit fit FILE [--template T.json] [--region R] [--weights W] [--out DIR]``: fit spectra.
 
 Every spectrum of FILE whose region matches (``--region``, else the template's region) is
 fitted with the template, or with the region's default template when no ``--template`` is
@@ -6,7 +6,8 @@ given; the table ``<FILE stem>_fit.csv`` in DIR (default: the current folder) ha
 drawn line: spectrum, region, component, species, center, center_err, fwhm, fwhm_err, area,
 area_err, status (full float precision). Errors that were not estimated are empty cells. A
 spectrum that cannot be fitted gets one row with status ``failed: <reason>`` and the others
-are still fitted.
+are still fitted. ``--weights uniform`` fits with equal weights instead of Poisson ones (for
+data that are not counts, e.g. background-subtracted exports with negative intensities).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from xpsfit.result import Estimate, FitResult
 from xpsfit.spectrum import Spectrum
 from xpsfit.templates import Template, apply_template, default_template, load_template
 
-__all__ = ["COLUMNS", "fit_table_rows", "register", "run"]
+__all__ = ["COLUMNS", "add_weights_option", "fit_table_rows", "register", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--region", help="fit spectra of this region (default: the template's region)"
     )
+    add_weights_option(parser)
     parser.add_argument("--out", default=".", help="folder for the fit table (default: .)")
     parser.set_defaults(func=run)
+
+
+def add_weights_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--weights {poisson,uniform}`` (see :func:`xpsfit.fitting.fit`) to a command."""
+    parser.add_argument(
+        "--weights",
+        choices=("poisson", "uniform"),
+        default="poisson",
+        help="channel weights: poisson (counts, the default) or uniform (data that are not "
+        "counts, e.g. background-subtracted with negative intensities)",
+    )
 
 
 def _num(value: float) -> str:
@@ -56,13 +69,6 @@ def _num(value: float) -> str:
 
 def _err(est: Estimate) -> str:
     return "" if est.stderr is None else _num(est.stderr)
-
-
-def spectrum_name(spectrum: Spectrum) -> str:
-    """The ``spectrum`` cell: the spectrum's label, with its block id when that tells more."""
-    if spectrum.block and spectrum.block not in spectrum.label:
-        return f"{spectrum.label} [{spectrum.block}]"
-    return spectrum.label
 
 
 def fit_table_rows(result: FitResult, region: str, name: str | None = None) -> list[dict[str, str]]:
@@ -104,7 +110,7 @@ def _template(args: argparse.Namespace) -> Template:
 
 def _failed_row(spectrum: Spectrum, reason: str) -> dict[str, str]:
     row = dict.fromkeys(COLUMNS, "")
-    row.update(spectrum=spectrum_name(spectrum), region=spectrum.region, status=f"failed: {reason}")
+    row.update(spectrum=spectrum.full_label, region=spectrum.region, status=f"failed: {reason}")
     return row
 
 
@@ -114,9 +120,9 @@ def run(args: argparse.Namespace) -> int:
     spectra = _select(read(args.file), args.region or template.spec.region, args.file)
     rows: list[dict[str, str]] = []
     for spectrum in spectra:
-        name = spectrum_name(spectrum)
+        name = spectrum.full_label
         try:
-            result = fit(spectrum, apply_template(template, spectrum))
+            result = fit(spectrum, apply_template(template, spectrum), weights=args.weights)
         except XpsfitError as exc:
             log.warning("%s: not fitted: %s", name, exc)
             rows.append(_failed_row(spectrum, str(exc)))

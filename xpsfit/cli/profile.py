@@ -5,7 +5,9 @@ files); each region is fitted at every level with its template (``--template``, 
 library's default template of the region). Writes into DIR: ``fits.csv``, ``fractions.csv``,
 ``fractions_wide.csv``, ``atomic_percent.csv``, ``report.tsv``, ``profile.xlsx``,
 ``curves/``, ``plots/`` and ``run.json`` (inputs with SHA-256 hashes, versions, templates and
-options, enough to reproduce the run). A progress bar goes to stderr.
+options, enough to reproduce the run). A progress bar goes to stderr. ``--weights uniform``
+fits with equal weights instead of Poisson ones, for data that are not counts (e.g.
+background-subtracted exports, whose negative intensities are otherwise refused).
 
 With ``--sensitivity`` every region whose template defines a fraction is refitted once per
 alternative model a referee asks about (line shape GL(30) / Voigt / LA; static Shirley,
@@ -33,6 +35,7 @@ import scipy
 
 from xpsfit import __version__
 from xpsfit.atomic import write_text_atomic
+from xpsfit.cli.fit import add_weights_option
 from xpsfit.cli.progress import ProgressBar
 from xpsfit.errors import SpecError
 from xpsfit.export import Table
@@ -80,6 +83,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--charge-energy", type=float, default=284.8, help="reference energy, eV")
     p.add_argument("--charge-shift", type=float, help="fixed shift for every spectrum, eV")
     p.add_argument("--mc", type=int, default=0, metavar="N", help="Monte Carlo replicas")
+    add_weights_option(p)
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes (default all)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG/SVG plots")
     p.add_argument(
@@ -142,6 +146,7 @@ def _sensitivity(
         base=results,
         jobs=args.jobs,
         progress=ProgressBar("refits"),
+        weights=args.weights,
     )
     failed = sum(v is None for r in rows for v in r.values.values())
     if failed:
@@ -174,6 +179,7 @@ def _run_record(args: argparse.Namespace, templates: dict[str, FitSpec], scale: 
             "fractions": args.fraction,
             "seed": args.seed,
             "monte_carlo": args.mc,
+            "weights": args.weights,
             "jobs": args.jobs,
             "depth_scale": scale.describe(),
             "charge_correction": charge.describe(),
@@ -212,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=ProgressBar("spectra"),
         monte_carlo=args.mc,
+        weights=args.weights,
     )
     extra = _sensitivity(args, profiles, templates, charge, results) if args.sensitivity else []
     out = Path(args.out)
