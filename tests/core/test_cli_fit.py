@@ -68,3 +68,52 @@ def test_fit_missing_file_is_a_clean_error(
 ) -> None:
     assert main(["fit", str(tmp_path / "nope.vms"), "--region", "S 2p"]) == 2
     assert "nope.vms" in capsys.readouterr().err
+
+
+def _charged(rng: np.random.Generator, charge: float) -> list[Spectrum]:
+    """An S 2p spectrum and a C 1s spectrum (adventitious C-C at 284.8 eV) both shifted up by
+    ``charge`` eV, as a charging sample records them."""
+    s2p = _s2p(rng, "S")
+    be = np.linspace(280.0, 292.0, 241)
+    c1s = Spectrum(
+        binding_energy=be + charge,
+        intensity=rng.poisson(300.0 + evaluate("gl", be, 20_000.0, 284.8, 1.2, m=30.0)).astype(
+            float
+        ),
+        region="C 1s",
+        block="C",
+    )
+    return [s2p.replace(binding_energy=s2p.binding_energy + charge), c1s]
+
+
+def _centers(table: Path) -> list[float]:
+    with table.open(encoding="utf-8") as fh:
+        return [float(r["center"]) for r in csv.DictReader(fh)]
+
+
+def test_fit_charge_correction_by_reference_and_by_shift(
+    rng: np.random.Generator, tmp_path: Path
+) -> None:
+    data = tmp_path / "charged.vms"
+    write_vamas(data, _charged(rng, 2.0))
+    base = ["fit", str(data), "--region", "S 2p"]
+    assert main([*base, "--charge-shift", "-2", "--out", str(tmp_path / "fixed")]) == 0
+    assert main([*base, "--charge-reference", "C 1s", "--out", str(tmp_path / "ref")]) == 0
+    fixed, ref = (_centers(tmp_path / d / "charged_fit.csv") for d in ("fixed", "ref"))
+    # both corrections bring the 2p3/2 lines back to 161.0 / 162.9 eV (the library windows
+    # are charge referenced: uncorrected, they would miss the lines by 2 eV)
+    majors = fixed[0:4:2]  # PS4 and S-S 2p3/2 (the template also offers SO3 and SO4)
+    assert majors == pytest.approx([161.0, 162.9], abs=0.03)
+    assert ref == pytest.approx(fixed, abs=0.05)
+
+
+def test_fit_charge_reference_missing_is_one_line_error(
+    rng: np.random.Generator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "s2p.vms"
+    write_vamas(data, [_s2p(rng, "only")])
+    args = ["fit", str(data), "--region", "S 2p", "--charge-reference", "C 1s"]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no C 1s spectrum for charge correction" in err
+    assert "\n" not in err

@@ -1,4 +1,5 @@
-"""``xpsfit fit FILE [--template T.json] [--region R] [--weights W] [--out DIR]``: fit spectra.
+"""``xpsfit fit FILE [--template T.json] [--region R] [--weights W] [--charge-shift EV |
+--charge-reference REGION [--charge-energy EV]] [--out DIR]``: fit spectra.
 
 Every spectrum of FILE whose region matches (``--region``, else the template's region) is
 fitted with the template, or with the region's default template when no ``--template`` is
@@ -8,6 +9,12 @@ area_err, status (full float precision). Errors that were not estimated are empt
 spectrum that cannot be fitted gets one row with status ``failed: <reason>`` and the others
 are still fitted. ``--weights uniform`` fits with equal weights instead of Poisson ones (for
 data that are not counts, e.g. background-subtracted exports with negative intensities).
+
+Charge correction before the fit: ``--charge-shift EV`` adds a fixed shift to every binding
+energy; ``--charge-reference REGION`` shifts each spectrum so that the reference peak of
+REGION (the spectrum of that region of the same sample and etch level, or the file's only one)
+sits at ``--charge-energy`` (default 284.8 eV, adventitious C 1s). The shift applied is
+logged (``-v``) and the fitted centers are on the corrected scale.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from xpsfit.atomic import write_text_atomic
+from xpsfit.energy import ADVENTITIOUS_CARBON_EV, charge_correct
 from xpsfit.errors import FitError, SpecError, XpsfitError
 from xpsfit.fitting import fit
 from xpsfit.io import read
@@ -48,6 +56,21 @@ def register(subparsers: Any) -> None:
         "--region", help="fit spectra of this region (default: the template's region)"
     )
     add_weights_option(parser)
+    charge = parser.add_mutually_exclusive_group()
+    charge.add_argument(
+        "--charge-shift", type=float, help="add this shift to every binding energy, eV"
+    )
+    charge.add_argument(
+        "--charge-reference",
+        metavar="REGION",
+        help="shift each spectrum so that this region's peak sits at --charge-energy",
+    )
+    parser.add_argument(
+        "--charge-energy",
+        type=float,
+        default=ADVENTITIOUS_CARBON_EV,
+        help=f"reference peak energy, eV (default {ADVENTITIOUS_CARBON_EV})",
+    )
     parser.add_argument("--out", default=".", help="folder for the fit table (default: .)")
     parser.set_defaults(func=run)
 
@@ -100,6 +123,50 @@ def _select(spectra: list[Spectrum], region: str, source: str) -> list[Spectrum]
     return chosen
 
 
+def _reference_for(spectrum: Spectrum, refs: list[Spectrum], region: str) -> Spectrum:
+    """The reference spectrum of ``spectrum``: the one of its sample and etch level, else the
+    only one there is."""
+    same = [
+        r
+        for r in refs
+        if (r.sample, r.etch_level, r.etch_time)
+        == (spectrum.sample, spectrum.etch_level, spectrum.etch_time)
+    ]
+    if len(same) == 1:
+        return same[0]
+    if len(refs) == 1:
+        return refs[0]
+    raise FitError(
+        f"{spectrum.full_label}: {len(same) or len(refs)} {region} spectra could be its charge "
+        "reference (none of its sample and etch level alone); use --charge-shift"
+    )
+
+
+def _references(everything: list[Spectrum], args: argparse.Namespace) -> list[Spectrum]:
+    """The spectra of the ``--charge-reference`` region in the file (none asked: empty)."""
+    if not args.charge_reference:
+        return []
+    want = normalize_region(args.charge_reference)
+    refs = [s for s in everything if want and normalize_region(s.region).startswith(want)]
+    if not refs:
+        raise FitError(f"{args.file}: no {args.charge_reference} spectrum for charge correction")
+    return refs
+
+
+def _charge_corrected(
+    spectrum: Spectrum, refs: list[Spectrum], args: argparse.Namespace
+) -> Spectrum:
+    """``spectrum`` shifted as ``--charge-shift`` / ``--charge-reference`` ask."""
+    if args.charge_shift is not None:
+        return charge_correct([spectrum], shift=args.charge_shift)[0][0]
+    if not refs:
+        return spectrum
+    ref = _reference_for(spectrum, refs, args.charge_reference)
+    shifted, shift = charge_correct([spectrum], reference=ref, reference_energy=args.charge_energy)
+    log.info("%s: charge shift %+.3f eV from %s", spectrum.full_label, shift, ref.full_label)
+    return shifted[0]
+
+
 def _template(args: argparse.Namespace) -> Template:
     if args.template:
         return load_template(args.template)
@@ -117,11 +184,14 @@ def _failed_row(spectrum: Spectrum, reason: str) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     """Handle ``xpsfit fit``; returns the exit code."""
     template = _template(args)
-    spectra = _select(read(args.file), args.region or template.spec.region, args.file)
+    everything = read(args.file)
+    spectra = _select(everything, args.region or template.spec.region, args.file)
+    refs = _references(everything, args)
     rows: list[dict[str, str]] = []
     for spectrum in spectra:
         name = spectrum.full_label
         try:
+            spectrum = _charge_corrected(spectrum, refs, args)
             result = fit(spectrum, apply_template(template, spectrum), weights=args.weights)
         except XpsfitError as exc:
             log.warning("%s: not fitted: %s", name, exc)
