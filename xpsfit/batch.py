@@ -10,9 +10,9 @@ unit at a time. Every spectrum is fitted from its template (no seeding from othe
 so the plan and where units run never change a number.
 
 Resuming: the plan and the fingerprint of the inputs (path, size, modification time),
-templates and options are stored in ``OUT/manifest.json``; calling again with the same
-arguments and ``OUT`` runs only the units without results. ``OUT`` holding another run is a
-:class:`~xpsfit.batch_store.BatchError`.
+templates and options (channel weights included) are stored in ``OUT/manifest.json``; calling
+again with the same arguments and ``OUT`` runs only the units without results. ``OUT``
+holding another run is a :class:`~xpsfit.batch_store.BatchError` naming what differs.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, get_args
 
 from xpsfit import __version__
 from xpsfit.batch_run import DaskRunner, PoolRunner, Runner, SequentialRunner, Task
 from xpsfit.batch_store import (
     BatchError,
     done_units,
+    fingerprint_changes,
     read_manifest,
     require_pyarrow,
     status_counts,
@@ -39,6 +40,7 @@ from xpsfit.batch_store import (
     write_manifest,
 )
 from xpsfit.batch_worker import index_files, run_unit
+from xpsfit.fitting import Weights
 from xpsfit.reference import normalize_region
 from xpsfit.spec import FitSpec
 from xpsfit.specjson import spec_to_dict
@@ -204,10 +206,11 @@ def _plan(out: Path, runner: Runner, fingerprint: dict[str, Any], specs: Any,
     """The manifest of the run: the earlier one when it matches, else a new plan."""
     old = read_manifest(out)
     if old is not None:
-        if old.get("fingerprint") != fingerprint:
+        changes = fingerprint_changes(old.get("fingerprint", {}), fingerprint)
+        if changes:
             raise BatchError(
-                f"{out} holds the results of another run (other inputs, templates or "
-                "options); choose another output folder"
+                f"{out} holds the results of another run ({'; '.join(changes)}); choose "
+                "another output folder"
             )
         return old
     index = _index(runner, [f["path"] for f in fingerprint["files"]])
@@ -298,6 +301,7 @@ def fit_many(
     monte_carlo: int = 0,
     mc_seed: int | None = 0,
     max_nfev: int | None = None,
+    weights: Weights = "poisson",
     csv: bool | None = None,
     maps: bool = True,
     progress: Progress | None = None,
@@ -328,6 +332,10 @@ def fit_many(
         Retries of a failed task on a cluster; restarts of a local pool whose worker died.
     monte_carlo, mc_seed, max_nfev
         Monte Carlo replicas per spectrum, their base seed, evaluation limit per fit.
+    weights
+        Channel weights, as for :func:`xpsfit.fitting.fit`: ``"poisson"`` (counts) or
+        ``"uniform"`` (data that are not counts; negative intensities are then no reason to
+        refuse a spectrum). Part of what a resumed run must match.
     csv
         Write ``status.csv``, ``failed.csv``, ``fits.csv``, ``fractions.csv`` (default:
         for runs of at most :data:`CSV_AUTO_LIMIT` spectra).
@@ -348,17 +356,19 @@ def fit_many(
     Raises
     ------
     BatchError
-        A missing optional extra, an output folder holding another run, or a local pool
-        whose workers kept dying.
+        A missing optional extra, unknown ``weights``, an output folder holding another run,
+        or a local pool whose workers kept dying.
     SpecError
         An invalid template.
     """
     require_pyarrow()
+    if weights not in get_args(Weights):
+        raise BatchError(f"unknown weights {weights!r}; use poisson or uniform")
     folder = Path(out).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     paths, memory = _split_inputs(spectra)
     specs = _template_dicts(templates)
-    options = {"monte_carlo": int(monte_carlo), "mc_seed": mc_seed, "max_nfev": max_nfev}
+    options = {"monte_carlo": int(monte_carlo), "mc_seed": mc_seed, "max_nfev": max_nfev, "weights": weights}  # fmt: skip
     fingerprint = _fingerprint(paths, memory, specs, {**options, "chunk_size": chunk_size})
     runner = _runner(jobs, scheduler, retries, "xpsfit-" + _digest([str(folder), fingerprint])[:16])
     try:

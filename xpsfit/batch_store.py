@@ -40,6 +40,7 @@ __all__ = [
     "BatchError",
     "RowSink",
     "done_units",
+    "fingerprint_changes",
     "read_manifest",
     "read_part",
     "require_pyarrow",
@@ -213,6 +214,32 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("format") != "xpsfit-batch":
         raise BatchError(f"{path}: not a batch manifest")
     return data
+
+
+#: Options a manifest written before they existed had: their values then.
+OPTION_DEFAULTS: Mapping[str, Any] = {"weights": "poisson"}
+
+
+def fingerprint_changes(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:
+    """What differs between the fingerprint of a stored run and that of a new call, in words.
+
+    ``stored`` and ``wanted`` are the ``fingerprint`` of manifests (``files``, ``memory``,
+    ``templates_sha256``, ``options``); an option the stored run does not name had its value
+    of :data:`OPTION_DEFAULTS`. An empty list means the run can be resumed.
+    """
+    changes = []
+    if stored.get("files") != wanted["files"]:
+        changes.append("other input files, or files changed since")
+    if stored.get("memory") != wanted["memory"]:
+        changes.append("other in-memory spectra")
+    if stored.get("templates_sha256") != wanted["templates_sha256"]:
+        changes.append("other templates")
+    old = {**OPTION_DEFAULTS, **stored.get("options", {})}
+    new = wanted["options"]
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            changes.append(f"{key} {old.get(key)!r} there, {new.get(key)!r} now")
+    return changes
 
 
 STATUS_CSV_COLUMNS = tuple(name for name, _ in SPECTRA_COLUMNS)

@@ -9,7 +9,8 @@ grouped into units never changes a number. The rows go to the unit's part files
 (:func:`xpsfit.batch_store.write_unit`) and only a small summary goes back.
 
 Statuses: ``ok``; ``failed`` (the fit raised or did not give a usable result); ``bad_input``
-(unreadable file, spectrum refused by :func:`xpsfit.profile_jobs.check_spectrum`);
+(unreadable file, spectrum refused by :func:`xpsfit.profile_jobs.check_spectrum` with the
+run's channel weights);
 ``skipped`` (no template for the spectrum's region). Every status but ``ok`` has a ``code``
 and a ``reason`` naming the file and spectrum.
 """
@@ -152,6 +153,7 @@ def _fit_group(
         monte_carlo=int(options.get("monte_carlo", 0)),
         mc_seed=options.get("mc_seed", 0),
         max_nfev=options.get("max_nfev"),
+        weights=options.get("weights", "poisson"),
     )
     outcomes = {o["key"]: o for o in run_job({**job, "live": True})}
     for n, (head, spectrum) in enumerate(items):
@@ -185,9 +187,10 @@ def run_unit(unit: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, A
     """Fit one unit and write its part files (runs in a worker); returns its summary.
 
     ``context`` holds ``out`` (the output folder), ``templates`` (plain spec dicts by
-    normalised region) and ``options`` (``monte_carlo``, ``mc_seed``, ``max_nfev``). The part
-    files replace any earlier ones of the same unit, so a unit run twice (a retry after a
-    lost worker) leaves one copy of its rows. Returns ``{"id", "spectra", "ok", "pid"}``.
+    normalised region) and ``options`` (``monte_carlo``, ``mc_seed``, ``max_nfev``,
+    ``weights``). The part files replace any earlier ones of the same unit, so a unit run
+    twice (a retry after a lost worker) leaves one copy of its rows. Returns
+    ``{"id", "spectra", "ok", "pid"}``.
     """
     sink = RowSink()
     templates: Mapping[str, dict[str, Any]] = context["templates"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from xpsfit.energy import ADVENTITIOUS_CARBON_EV, charge_correct
-from xpsfit.fitting import fit
+from xpsfit.fitting import Weights, fit
 from xpsfit.profile import DepthProfile, ProfileError, ProfileLevel
 from xpsfit.spec import FitSpec
 
@@ -42,8 +42,8 @@ class ChargeCorrection:
     reference_component
         When set, the reference spectrum is fitted with its region's template and this
         component's fitted center is the measured position (more accurate than the peak
-        maximum when components overlap); otherwise the smoothed maximum is used
-        (:func:`xpsfit.energy.find_reference_peak`).
+        maximum when components overlap; the fit uses the profile's channel weights);
+        otherwise the smoothed maximum is used (:func:`xpsfit.energy.find_reference_peak`).
     """
 
     mode: ChargeMode = "none"
@@ -66,7 +66,10 @@ class ChargeCorrection:
 
 
 def level_shifts(
-    profile: DepthProfile, cc: ChargeCorrection, templates: Mapping[str, FitSpec]
+    profile: DepthProfile,
+    cc: ChargeCorrection,
+    templates: Mapping[str, FitSpec],
+    weights: Weights = "poisson",
 ) -> dict[int, float]:
     """Charge shift of every level of ``profile`` by level index, eV.
 
@@ -78,6 +81,9 @@ def level_shifts(
         The charge-correction choice.
     templates
         Fit model per region (used when ``cc.reference_component`` is set).
+    weights
+        Channel weights of the reference fit, as for :func:`xpsfit.fitting.fit` (the
+        profile's own: ``"uniform"`` fits a reference with negative intensities).
 
     Returns
     -------
@@ -101,21 +107,24 @@ def level_shifts(
             f"sample {profile.sample!r}: no {cc.reference_region} spectrum for charge correction"
         )
     shifts: dict[int, float] = {}
-    current = _measure(refs[0], cc, templates)
+    current = _measure(refs[0], cc, templates, weights)
     for lv in profile.levels:
         if cc.mode == "per_level" and cc.reference_region in lv.spectra:
-            current = _measure(lv, cc, templates)
+            current = _measure(lv, cc, templates, weights)
         shifts[lv.index] = current
     return shifts
 
 
-def _measure(level: ProfileLevel, cc: ChargeCorrection, templates: Mapping[str, FitSpec]) -> float:
+def _measure(
+    level: ProfileLevel, cc: ChargeCorrection, templates: Mapping[str, FitSpec], weights: Weights
+) -> float:
+    """The shift (eV) the reference spectrum of ``level`` gives."""
     ref = level.spectra[cc.reference_region]
     if cc.reference_component is not None:
         spec = templates.get(cc.reference_region)
         if spec is None:
             raise ProfileError(f"no template for the reference region {cc.reference_region!r}")
-        result = fit(ref, spec)
+        result = fit(ref, spec, weights=weights)
         if not result.ok:
             raise ProfileError(f"{ref.full_label}: reference fit {result.status}: {result.message}")
         return cc.reference_energy - result.line(cc.reference_component).center.value

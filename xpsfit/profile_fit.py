@@ -259,7 +259,7 @@ def fit_profiles(
         spec.validate(source=f"template for {region}")
     cc = charge_correction or ChargeCorrection()
     try:
-        shifts = [level_shifts(p, cc, templates) for p in profiles]
+        shifts = [level_shifts(p, cc, templates, weights) for p in profiles]
     except XpsfitError as exc:
         raise ProfileError(f"charge correction failed: {exc}") from exc
     workers = max(1, jobs if jobs is not None else os.cpu_count() or 1)
@@ -346,7 +346,8 @@ def fit_profile(
         Evaluation limit per fit.
     weights
         Channel weights, as for :func:`xpsfit.fitting.fit` (with ``"uniform"``, negative
-        intensities are no reason to refuse a spectrum).
+        intensities are no reason to refuse a spectrum); the charge correction's reference
+        fit uses them too.
 
     Returns
     -------

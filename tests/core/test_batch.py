@@ -1,11 +1,13 @@
 """fit_many: sequential, local pool and Dask cluster give identical tables; bad files and
 spectra get statuses; a killed worker loses and duplicates nothing; an interrupted run
-resumes; the CLI runs and reports errors in one line."""
+resumes (with the same weights); the CLI runs and reports errors in one line."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import shutil
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -308,3 +310,50 @@ def test_local_pool_replaces_a_killed_worker(small_set: list[Path], sequential: 
     assert killed
     assert result.complete
     assert tables(tmp_path) == tables(sequential)
+
+
+def subtracted_spectrum(rng: np.random.Generator, k: int) -> Spectrum:
+    """A background-subtracted singlet: the noise of the flanks goes below zero."""
+    y = rng.poisson(evaluate("gl", BE, 3000.0, 284.8, 1.2, m=30.0) + 100.0) - 100.0
+    return Spectrum(BE, y.astype(float), region="C 1s", element="C", transition="1s",
+                    block=f"b{k}")  # fmt: skip
+
+
+def test_uniform_weights_fit_what_poisson_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xpsfit.io import read
+
+    paths = write_files(tmp_path, 1, 4, make=subtracted_spectrum)
+    poisson = fit_many(paths, [singlet_spec()], tmp_path / "p", jobs=1)
+    assert poisson.counts == {"bad_input": 4}
+    for row in tables(tmp_path / "p")["spectra"]:
+        assert row["code"] == "negative_counts"
+        assert "--weights uniform" in str(row["reason"])
+    template = tmp_path / "c1s.json"
+    save_template(template, Template(singlet_spec(), "C 1s"))
+    argv = ["batch", str(paths[0]), "--template", str(template), "--jobs", "1"]
+    assert _cli([*argv, "--out", str(tmp_path / "u"), "--weights", "uniform"]) == 0
+    rows = tables(tmp_path / "u")["spectra"]
+    assert [r["status"] for r in rows] == ["ok"] * 4
+    spectra = read(paths[0])
+    for row in rows:
+        assert row["redchi"] == fit(spectra[int(row["index"])], singlet_spec(), weights="uniform").redchi  # fmt: skip
+    capsys.readouterr()
+    assert _cli([*argv, "--out", str(tmp_path / "u")]) == 2  # Poisson on the uniform run
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "another run (weights 'uniform' there, 'poisson' now)" in err[0]
+    with pytest.raises(BatchError, match="unknown weights 'gauss'"):
+        fit_many(paths, [singlet_spec()], tmp_path / "g", weights="gauss")  # type: ignore[arg-type]
+
+
+def test_a_run_from_before_weights_resumes_as_poisson(small_set: list[Path], sequential: Path, tmp_path: Path) -> None:  # fmt: skip
+    shutil.copytree(sequential, tmp_path / "old")
+    manifest = tmp_path / "old" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["fingerprint"]["options"]["weights"]
+    manifest.write_text(json.dumps(data))
+    assert fit_many(small_set, [c1s_spec()], tmp_path / "old", jobs=1).units_run == 0
+    with pytest.raises(BatchError, match="weights 'poisson' there, 'uniform' now"):
+        fit_many(small_set, [c1s_spec()], tmp_path / "old", jobs=1, weights="uniform")

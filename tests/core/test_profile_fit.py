@@ -296,3 +296,39 @@ def test_bad_options_raise(demo_profiles: list[DepthProfile]) -> None:
             DEMO_SPECS,
             charge_correction=ChargeCorrection("surface", reference_region="Ge 3d"),
         )
+
+
+def test_charge_reference_fit_uses_the_profile_weights() -> None:
+    """A background-subtracted profile (negative channels) charged by +0.6 eV: the reference
+    component is fitted with the profile's weights, so uniform weights correct it and Poisson
+    weights refuse it, in the profile fit and in the sensitivity refits alike."""
+    from xpsfit.fitting import fit
+    from xpsfit.sensitivity import lineshape_variant, model_sensitivity
+
+    rng = np.random.default_rng(17)
+    be = np.linspace(280.0, 292.0, 121)
+    spectra = []
+    for level in range(3):
+        y = rng.poisson(evaluate("gl", be, 3000.0, 285.4, 1.2, m=30.0) + 100.0) - 100.0
+        spectra.append(
+            Spectrum(be, y.astype(np.float64), region="C 1s", sample="film",
+                     block=f"C1s {level}", etch_level=level, etch_time=60.0 * level)
+        )  # fmt: skip
+    profile = DepthProfile.from_spectra(spectra)
+    templates = {"C 1s": _c1s_spec()}
+    cc = ChargeCorrection("per_level", reference_component="C-C")
+    with pytest.raises(ProfileError, match=r"level 0 \[C1s 0\].*--weights uniform"):
+        fit_profile(profile, templates, charge_correction=cc, jobs=1)
+    result = fit_profile(profile, templates, charge_correction=cc, jobs=1, weights="uniform")
+    assert [f.status for f in result.fits] == ["ok"] * 3
+    for sf, spectrum in zip(result.fits, spectra, strict=True):
+        measured = fit(spectrum, templates["C 1s"], weights="uniform").line("C-C").center.value
+        assert sf.charge_shift == cc.reference_energy - measured
+        assert abs(sf.charge_shift + 0.6) < 0.05
+    variants = (lineshape_variant("voigt", m=30.0),)
+    with pytest.raises(ProfileError, match="negative intensities"):
+        model_sensitivity([profile], templates, variants, charge_correction=cc, jobs=1)
+    rows = model_sensitivity(
+        [profile], templates, variants, charge_correction=cc, jobs=1, weights="uniform"
+    )
+    assert rows == []  # the template defines no fraction: nothing to refit

@@ -3,9 +3,12 @@
 Every spectrum of the files is fitted with the template of its region, in local processes
 (``--jobs``) or on a Dask cluster (``--scheduler``), results streaming into ``DIR`` as
 Parquet part files; CSV tables and maps follow (see :func:`xpsfit.batch.fit_many`).
-Running the same command again on the same ``DIR`` fits only what is missing. A progress
-bar goes to stderr, preceded by the Dask dashboard link on a cluster. Exit code 0 when every
-spectrum with a template was fitted, 1 when some failed or were refused.
+``--weights uniform`` fits with equal weights instead of Poisson ones, for data that are not
+counts (e.g. background-subtracted exports, whose negative intensities are otherwise refused).
+Running the same command again on the same ``DIR`` fits only what is missing; a ``DIR``
+holding a run with other files, templates or options (``--weights`` included) is refused. A
+progress bar goes to stderr, preceded by the Dask dashboard link on a cluster. Exit code 0
+when every spectrum with a template was fitted, 1 when some failed or were refused.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from xpsfit.batch import BatchResult, fit_many
 from xpsfit.batch_run import connect
 from xpsfit.batch_store import BatchError
+from xpsfit.cli.fit import add_weights_option
 from xpsfit.cli.progress import ProgressBar
 
 __all__ = ["expand_inputs", "register", "run"]
@@ -41,6 +45,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--chunk-size", type=int, metavar="N", help="spectra per work unit")
     p.add_argument("--retries", type=int, default=3, help="retries of a failed work unit")
     p.add_argument("--mc", type=int, default=0, metavar="N", help="Monte Carlo replicas")
+    add_weights_option(p)
     p.add_argument(
         "--csv",
         choices=("auto", "always", "never"),
@@ -100,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
             chunk_size=args.chunk_size,
             retries=args.retries,
             monte_carlo=args.mc,
+            weights=args.weights,
             csv={"auto": None, "always": True, "never": False}[args.csv],
             maps=not args.no_maps,
             progress=ProgressBar("spectra", rate=True),
