@@ -13,7 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from xpsfit.fitting import fit
+from xpsfit.errors import XpsfitError
+from xpsfit.fitting import Weights, fit
 from xpsfit.profile import DepthProfile
 from xpsfit.profile_fit import fit_profiles
 from xpsfit.profile_result import ProfileResult, SeedMode
@@ -28,6 +29,42 @@ log = logging.getLogger(__name__)
 
 #: A fit's input specification and its result.
 Fitted = tuple[FitSpec, FitResult]
+
+#: Project setting holding the channel weights of every fit: ``"poisson"`` (the default, also
+#: for projects saved without it) or ``"uniform"``.
+WEIGHTS_KEY = "fit_weights"
+#: How the menu and the messages name each weighting.
+WEIGHTS_TEXT: dict[Weights, str] = {"poisson": "Poisson (counts)", "uniform": "Uniform"}
+
+
+def fit_weights(settings: Mapping[str, Any]) -> Weights:
+    """The channel weights set in the project settings (Poisson when unset).
+
+    Raises
+    ------
+    XpsfitError
+        The project file holds another value.
+    """
+    value = settings.get(WEIGHTS_KEY, "poisson")
+    if value == "poisson":
+        return "poisson"
+    if value == "uniform":
+        return "uniform"
+    raise XpsfitError(
+        f"project setting {WEIGHTS_KEY} is {value!r}; expected 'poisson' or 'uniform'"
+    )
+
+
+def weights_text(settings: Mapping[str, Any]) -> str:
+    """How the menu names the fit weights set in ``settings`` (an invalid value as it is)."""
+    value = settings.get(WEIGHTS_KEY, "poisson")
+    return next((t for k, t in WEIGHTS_TEXT.items() if k == value), repr(value))
+
+
+def weights_note(settings: Mapping[str, Any]) -> str:
+    """The fit weights set in ``settings`` and where a user changes them, for failure
+    messages."""
+    return f"(fit weights: {weights_text(settings)}; change them in Fit > Weights)"
 
 
 def _profile_jobs(
@@ -116,21 +153,25 @@ class FitController(QObject):
         self.doc = doc
         self.runner = TaskRunner(self)
 
-    def _start(
+    def start(
         self,
         work: Callable[[Progress, threading.Event], object],
         name: str,
         on_done: Callable[[Any], None],
     ) -> Task:
-        """Connect every handler (queued to the GUI thread), then start the task."""
+        """Connect every handler (queued to the GUI thread), then start the task; the log
+        line of a failure names the fit weights."""
         task = Task(work, name)
         queued = Qt.ConnectionType.QueuedConnection
+        note = weights_note(self.doc.project.settings)
         task.signals.progress.connect(self.progress, queued)
         task.signals.done.connect(on_done, queued)
         task.signals.failed.connect(
-            lambda m: self.message.emit(f"{name}: {m}", logging.ERROR), queued
+            lambda m: self.message.emit(f"{name}: {m} {note}", logging.ERROR), queued
         )
-        task.signals.failed.connect(lambda m: self.status.emit(f"{name} failed: {m}"), queued)
+        task.signals.failed.connect(
+            lambda m: self.status.emit(f"{name} failed: {m} {note}"), queued
+        )
         task.signals.cancelled.connect(lambda: self._cancelled(name), queued)
         self.status.emit(f"{name} running...")
         return self.runner.start(task)
@@ -144,18 +185,21 @@ class FitController(QObject):
         jobs: list[tuple[str, Spectrum, FitSpec]] = [
             (sid, self.doc.spectrum(sid), self.doc.spec(sid)) for sid in sids
         ]
+        settings = self.doc.project.settings
 
         def work(progress: Progress, cancel: threading.Event) -> dict[str, Fitted]:
+            weights = fit_weights(settings)
             out: dict[str, Fitted] = {}
             for i, (sid, spectrum, spec) in enumerate(jobs):
                 if cancel.is_set():
                     break
-                res = fit(spectrum, spec, cancel=cancel.is_set, monte_carlo=monte_carlo)
+                res = fit(spectrum, spec, weights=weights, cancel=cancel.is_set,
+                          monte_carlo=monte_carlo)  # fmt: skip
                 out[sid] = (spec, res)
                 progress(i + 1, len(jobs))
             return out
 
-        return self._start(work, "Fit", self._store)
+        return self.start(work, "Fit", self._store)
 
     def fit_profiles(
         self, sids: Sequence[str], seed: SeedMode = "previous", monte_carlo: int = 0
@@ -173,8 +217,10 @@ class FitController(QObject):
         for _, tmpl in jobs:
             for region, spec in tmpl.items():
                 templates.setdefault(region, spec)
+        settings = self.doc.project.settings
 
         def work(progress: Progress, cancel: threading.Event) -> list[ProfileResult]:
+            weights = fit_weights(settings)
             if not profiles:
                 return []
             return fit_profiles(
@@ -184,9 +230,13 @@ class FitController(QObject):
                 monte_carlo=monte_carlo,
                 progress=progress,
                 cancel=cancel.is_set,
+                weights=weights,
             )
 
-        return self._start(work, "Profile fit", lambda found: self._store_profiles(found, started))
+        note = weights_note(settings)
+        return self.start(
+            work, "Profile fit", lambda found: self._store_profiles(found, started, note)
+        )
 
     def _store(self, fitted: Mapping[str, Fitted]) -> None:
         if not fitted:
@@ -203,13 +253,16 @@ class FitController(QObject):
         self.batch_finished.emit()
 
     def _store_profiles(
-        self, profiles: list[ProfileResult], started: Mapping[str, FitSpec]
+        self, profiles: list[ProfileResult], started: Mapping[str, FitSpec], note: str
     ) -> None:
         """Store a profile job's results; spectra whose spec changed since ``started`` keep
-        the edit and get their result as stale (as for single fits)."""
+        the edit and get their result as stale (as for single fits). A spectrum refused for
+        negative counts gets ``note`` (the fit weights) in its log line."""
         for pr in profiles:
             for f in pr.failures():
                 why = f.issue.message if f.issue else f.status
+                if f.issue is not None and f.issue.code == "negative_counts":
+                    why = f"{why} {note}"
                 self.message.emit(f"{pr.sample} {f.region} level {f.level}: {why}", logging.WARNING)
         results = _match(self.doc, profiles, started)
         edited = {sid for sid in results if self.doc.spec(sid) != started[sid]}

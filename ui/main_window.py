@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -25,13 +26,15 @@ import xpsfit
 from xpsfit.errors import ParseError, XpsfitError
 from xpsfit.project import PROJECT_SUFFIX
 from xpsfit_ui.data_tree import DataTree
+from xpsfit_ui.dialogs.sensitivity_dialog import SensitivityDialog
 from xpsfit_ui.document import Document
-from xpsfit_ui.fit_controller import FitController
+from xpsfit_ui.fit_controller import FitController, weights_text
 from xpsfit_ui.log_panel import LogPanel
 from xpsfit_ui.menus import build_menus
 from xpsfit_ui.persistence import Persistence, default_recovery_dir
-from xpsfit_ui.plots.profile_view import ProfileView
+from xpsfit_ui.plots.profile_view import Mode, ProfileView
 from xpsfit_ui.plots.spectrum_view import SpectrumView
+from xpsfit_ui.sensitivity import SensitivityController
 from xpsfit_ui.tables.component_model import ComponentTableModel
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,8 @@ class MainWindow(QMainWindow):
             self.doc, recovery_dir or default_recovery_dir(), self.settings, self
         )
         self.fits = FitController(self.doc, self)
+        self.sensitivity = SensitivityController(self.doc, self.fits, parent=self)
+        self.sensitivity_dialog: SensitivityDialog | None = None
         self._build_widgets()
         self.actions: dict[str, QAction] = build_menus(self)
         self.setAcceptDrops(True)
@@ -71,7 +76,10 @@ class MainWindow(QMainWindow):
         self.fits.status.connect(self.statusBar().showMessage)
         self.fits.runner.busy_changed.connect(self._on_busy)
         self.fits.batch_finished.connect(self.persistence.force_autosave)
+        self.sensitivity.stored.connect(self.show_sensitivity)
+        self.doc.settings_changed.connect(self._show_weights)
         self._update_title()
+        self._show_weights()
 
     # -- layout ----------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -89,7 +97,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.spectrum_view)
         split.addWidget(self.table)
         split.setSizes([600, 260])
-        self.profile_view = ProfileView(self.doc, self.fits)
+        self.profile_view = ProfileView(self.doc, self.fits, sensitivity=self.sensitivity)
         self.profile_view.open_spectrum.connect(self.show_spectrum)
         self.tabs = QTabWidget()
         self.tabs.addTab(split, "Spectrum")
@@ -115,6 +123,8 @@ class MainWindow(QMainWindow):
         for w in (self.progress_bar, self.cancel_button):
             w.setVisible(False)
             self.statusBar().addPermanentWidget(w)
+        self.weights_label = QLabel()
+        self.statusBar().addPermanentWidget(self.weights_label)
 
     def _update_title(self, *_: object) -> None:
         name = self.doc.path.name if self.doc.path else "untitled"
@@ -131,6 +141,29 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(busy)
         if busy:
             self.progress_bar.setValue(0)
+
+    def _show_weights(self) -> None:
+        self.weights_label.setText(f"Fit weights: {weights_text(self.doc.project.settings)}")
+
+    def show_sensitivity(self) -> None:
+        """Show a finished model-sensitivity run: its region's fractions in the depth-profile
+        tab, with the systematic boxes, and the table."""
+        result = self.sensitivity.result
+        if result is None:
+            return
+        self.tabs.setCurrentIndex(1)
+        view = self.profile_view
+        view.refresh()
+        view.mode.setCurrentText(Mode.FRACTIONS.value)
+        view.region.setCurrentText(result.region)
+        self.show_sensitivity_table()
+
+    def show_sensitivity_table(self) -> None:
+        """Open (or raise) the model-sensitivity table."""
+        if self.sensitivity_dialog is None:
+            self.sensitivity_dialog = SensitivityDialog(self.sensitivity, self)
+        self.sensitivity_dialog.show()
+        self.sensitivity_dialog.raise_()
 
     def show_spectrum(self, sid: str) -> None:
         """Show a spectrum's fit in the spectrum tab."""

@@ -6,11 +6,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from xpsfit.errors import XpsfitError
 from xpsfit.project import PROJECT_SUFFIX
+from xpsfit_ui.commands import set_setting
 from xpsfit_ui.dialogs.library_browser import LibraryBrowser
 from xpsfit_ui.dialogs.templates_dialog import TemplateManager
 from xpsfit_ui.dialogs.tools import ChargeCorrectionDialog, SputterRateDialog
@@ -21,7 +22,8 @@ from xpsfit_ui.exports import (
     export_vamas,
     export_view_image,
 )
-from xpsfit_ui.fit_controller import profile_scope
+from xpsfit_ui.fit_controller import WEIGHTS_KEY, WEIGHTS_TEXT, profile_scope
+from xpsfit_ui.sensitivity import sensitivity_scope
 
 if TYPE_CHECKING:
     from xpsfit_ui.main_window import MainWindow
@@ -138,6 +140,44 @@ def _file_menu(win: MainWindow, actions: dict[str, QAction]) -> None:
     actions["quit"] = _act(win, m, "&Quit", win.close, QKeySequence.StandardKey.Quit)
 
 
+def _set_weights(win: MainWindow, key: str) -> None:
+    if win.doc.project.settings.get(WEIGHTS_KEY, "poisson") != key:
+        set_setting(win.doc, WEIGHTS_KEY, key, f"Fit weights: {WEIGHTS_TEXT[key]}")
+
+
+def _weights_menu(win: MainWindow, fit_menu: QMenu, actions: dict[str, QAction]) -> None:
+    """Fit > Weights: one checkable action per weighting, following the project setting."""
+    menu = fit_menu.addMenu("&Weights")
+    group = QActionGroup(menu)
+    for key, text in WEIGHTS_TEXT.items():
+        action = _act(win, menu, text, lambda _=False, k=key: _set_weights(win, k))
+        action.setCheckable(True)
+        group.addAction(action)
+        actions[f"weights_{key}"] = action
+
+    def sync() -> None:
+        value = win.doc.project.settings.get(WEIGHTS_KEY, "poisson")
+        for key in WEIGHTS_TEXT:
+            actions[f"weights_{key}"].setChecked(key == value)
+
+    win.doc.settings_changed.connect(sync)
+    sync()
+
+
+def run_sensitivity(win: MainWindow) -> None:
+    """Fit > Model sensitivity...: the region shown in the depth-profile view (the current
+    spectrum's region in the spectrum view), for the samples of the selected spectra (every
+    sample when none is selected)."""
+    region = win.profile_view.region.currentText() if win.tabs.currentIndex() == 1 else ""
+    if not region and win.doc.current:
+        region = win.doc.spectrum(win.doc.current).region
+    if not region:
+        win.log_panel.add("Model sensitivity: choose a spectrum or a region first", logging.ERROR)
+        return
+    samples = sensitivity_scope(win.doc, region, win.tree.selected_ids())
+    win.sensitivity.run(region, samples)
+
+
 def _fit_menu(win: MainWindow, actions: dict[str, QAction]) -> None:
     m = win.menuBar().addMenu("F&it")
     actions["fit"] = _act(win, m, "&Fit this spectrum",
@@ -155,6 +195,15 @@ def _fit_menu(win: MainWindow, actions: dict[str, QAction]) -> None:
     actions["profile_mc"] = _act(win, m, "Fit profile with Monte Carlo &errors (100 replicas)",
                                  lambda: win.fits.fit_profiles(profile_scope(win.doc, win.tree.selected_ids()),
                                                                monte_carlo=100))  # fmt: skip
+    m.addSeparator()
+    actions["sensitivity"] = _act(win, m, "Model se&nsitivity...", lambda: run_sensitivity(win))
+    actions["sensitivity_table"] = _act(win, m, "Model sensitivity &table",
+                                        win.show_sensitivity_table)  # fmt: skip
+    table = actions["sensitivity_table"]
+    win.sensitivity.changed.connect(lambda: table.setEnabled(win.sensitivity.result is not None))
+    table.setEnabled(False)
+    m.addSeparator()
+    _weights_menu(win, m, actions)
     m.addSeparator()
     actions["cancel"] = _act(win, m, "&Cancel running fits", win.fits.runner.cancel_all, "Esc")
 

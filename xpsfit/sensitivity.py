@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from xpsfit.errors import SpecError, XpsfitError
-from xpsfit.fitting import Weights
+from xpsfit.fitting import FitCancelled, Weights
 from xpsfit.profile import DepthProfile, ProfileError
 from xpsfit.profile_charge import ChargeCorrection, level_shifts
-from xpsfit.profile_fit import Progress, fit_profiles
+from xpsfit.profile_fit import Cancel, Progress, fit_profiles
 from xpsfit.profile_result import ProfileResult, SeedMode, SpectrumFit
 from xpsfit.result import Estimate
 from xpsfit.spec import BackgroundKind, BackgroundSpec, Doublet, FitSpec, Param, Peak
@@ -221,6 +221,11 @@ def _targets(variant: Variant, chosen: Mapping[str, FitSpec]) -> dict[str, FitSp
     return out
 
 
+def _stop_if(cancel: Cancel | None) -> None:
+    if cancel is not None and cancel():
+        raise FitCancelled("model sensitivity cancelled")
+
+
 @dataclass
 class _Counter:
     """Progress over several :func:`fit_profiles` calls, as one count of refits."""
@@ -248,13 +253,17 @@ def _refit(
     seed: SeedMode,
     jobs: int | None,
     weights: Weights,
+    cancel: Cancel | None,
 ) -> list[dict[Key, _Fitted]]:
     fitted = {r: s for r, s in targets.items() if s is not None}
     if not fitted:
         return [{} for _ in profiles]
     subsets = [_subset(p, list(fitted)) for p in profiles]
     step = counter.part(sum(p.n_spectra for p in subsets))
-    results = fit_profiles(subsets, fitted, seed=seed, jobs=jobs, progress=step, weights=weights)
+    results = fit_profiles(
+        subsets, fitted, seed=seed, jobs=jobs, progress=step, cancel=cancel, weights=weights
+    )
+    _stop_if(cancel)
     return [_estimates(r) for r in results]
 
 
@@ -306,6 +315,7 @@ def model_sensitivity(
     base: Sequence[ProfileResult] | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    cancel: Cancel | None = None,
     accept_ratio: float = ACCEPT_RATIO,
     weights: Weights = "poisson",
 ) -> list[SystematicRow]:
@@ -327,6 +337,10 @@ def model_sensitivity(
         order) when already done; otherwise it is fitted here.
     progress
         Called with (refits done, refits in all) as spectra finish.
+    cancel
+        Polled between spectra and inside every fit, as by
+        :func:`~xpsfit.profile_fit.fit_profiles`; once it returns true the remaining refits
+        are skipped and :class:`~xpsfit.fitting.FitCancelled` is raised.
     accept_ratio
         A variant's fraction enters the spread when the variant's reduced chi-square is at
         most this many times the template's (or 1, whichever is larger); otherwise it is
@@ -343,13 +357,15 @@ def model_sensitivity(
         Charge correction impossible.
     ValueError
         ``base`` does not hold one result per profile.
+    FitCancelled
+        ``cancel`` returned true.
     """
     if base is not None and len(base) != len(profiles):
         raise ValueError(f"base has {len(base)} results for {len(profiles)} profiles")
     chosen = {r: s for r, s in templates.items() if s.fractions}
     cc = charge_correction or ChargeCorrection()
     try:
-        shifts = [level_shifts(p, cc, templates) for p in profiles]
+        shifts = [level_shifts(p, cc, templates, weights) for p in profiles]
     except XpsfitError as exc:
         raise ProfileError(f"charge correction failed: {exc}") from exc
     reduced = [_subset(p, list(chosen), sh) for p, sh in zip(profiles, shifts, strict=True)]
@@ -360,10 +376,13 @@ def model_sensitivity(
     size = _count(reduced, list(chosen))
     counter = _Counter(progress, total + (size if base is None else 0))
     if base is None:
-        base = fit_profiles(
-            reduced, chosen, seed=seed, jobs=jobs, progress=counter.part(size), weights=weights
-        )
-    runs = {name: _refit(reduced, t, counter, seed, jobs, weights) for name, t in targets.items()}
+        base = fit_profiles(reduced, chosen, seed=seed, jobs=jobs, progress=counter.part(size),
+                            cancel=cancel, weights=weights)  # fmt: skip
+        _stop_if(cancel)
+    runs = {
+        name: _refit(reduced, t, counter, seed, jobs, weights, cancel)
+        for name, t in targets.items()
+    }
     rows = []
     for i, pr in enumerate(base):
         ref = _estimates(pr)

@@ -1,6 +1,7 @@
 """The steps of docs/gui.md, done as a user does them: open the demo, fit Co 2p at level 0
 (F5), save the model as a template and apply it to the whole profile, fit the profile (F6),
-look at the Co2+ fraction against depth, export the fraction table."""
+look at the Co2+ fraction against depth, export the fraction table, run the model
+sensitivity from the depth-profile view."""
 
 from __future__ import annotations
 
@@ -103,3 +104,17 @@ def test_tutorial(demo: MainWindow, qtbot, tmp_path: Path, monkeypatch) -> None:
     mine = [r for r in rows if r["fraction"] == name]
     assert len(mine) == 9
     assert all(0.0 < float(r["value"]) < 1.0 for r in mine)
+
+    # 5. Fit > Model sensitivity... for the region shown: boxes beside the error bars, a table
+    with qtbot.waitSignal(demo.sensitivity.stored, timeout=120_000):
+        demo.actions["sensitivity"].trigger()
+    assert demo.tabs.currentIndex() == 1
+    assert any(isinstance(i, pg.BarGraphItem) for i in view.plot.items)
+    assert view.plot.getAxis("left").labelText.endswith("boxes: model spread")
+    dialog = demo.sensitivity_dialog
+    assert dialog is not None
+    assert dialog.table.rowCount() == 18  # nine levels, two fractions
+
+    # Data that are not counts: Fit > Weights > Uniform
+    demo.actions["weights_uniform"].trigger()
+    assert demo.weights_label.text() == "Fit weights: Uniform"

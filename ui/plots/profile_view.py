@@ -10,6 +10,7 @@ from enum import StrEnum
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from xpsfit.errors import XpsfitError
@@ -19,6 +20,7 @@ from xpsfit.quantify import atomic_rows, fraction_rows
 from xpsfit_ui.document import Document
 from xpsfit_ui.plots.style import TEXT_COLOR, dark_axes, species_color
 from xpsfit_ui.profile_data import fraction_errors, fraction_names, profile_results, sid_of
+from xpsfit_ui.sensitivity import SensitivityController
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,15 @@ class ProfileView(QWidget):
     open_spectrum = Signal(str)
 
     def __init__(
-        self, doc: Document, fits: QObject | None = None, parent: QWidget | None = None
+        self,
+        doc: Document,
+        fits: QObject | None = None,
+        parent: QWidget | None = None,
+        sensitivity: SensitivityController | None = None,
     ) -> None:
         super().__init__(parent)
         self.doc = doc
+        self.sensitivity = sensitivity
         self.results: list[ProfileResult] = []
         self.points: dict[tuple[str, int], tuple[float, float]] = {}
         self.mode = QComboBox()
@@ -73,6 +80,8 @@ class ProfileView(QWidget):
         doc.result_changed.connect(self._mark_dirty)
         doc.spectra_changed.connect(self._mark_dirty)
         doc.settings_changed.connect(self._mark_dirty)
+        if sensitivity is not None:
+            sensitivity.changed.connect(self._mark_dirty)
         self._dirty = True
 
     def _mark_dirty(self, *_: object) -> None:
@@ -156,15 +165,43 @@ class ProfileView(QWidget):
             errors, kind = fraction_errors(sel)
             series.append((sample, sel, errors, kind))
         kinds = {kind for *_, kind in series}
+        boxes = False
         for i, (sample, sel, errors, kind) in enumerate(series):
             x = [axis_value(r.depth, r.etch_time, r.level, mode) for r in sel]
             y = [100.0 * r.value for r in sel]
             label = sample if len(kinds) == 1 else f"{sample} (error bars: {kind})"
             self._series(label, i, x, y, [100.0 * e for e in errors],
                          [(sample, r.level) for r in sel])  # fmt: skip
+            boxes = self._systematic(sample, i, name) or boxes
         self.plot.setLabel("bottom", axis)
         bars = f"error bars 1 sigma, {kinds.pop()}" if len(kinds) == 1 else "error bars 1 sigma"
-        self.plot.setLabel("left", f"{name} (%), {bars}")
+        note = "; boxes: model spread" if boxes else ""
+        self.plot.setLabel("left", f"{name} (%), {bars}{note}")
+
+    def _systematic(self, sample: str, i: int, fraction: str) -> bool:
+        """Draw the model spread of ``sample`` as boxes (baseline +- spread / 2) behind its
+        points and error bars, when a model-sensitivity result covers them; True if drawn."""
+        result = None if self.sensitivity is None else self.sensitivity.result
+        if result is None or result.region != self.region.currentText():
+            return False
+        mode = self.results[0].depth_scale.mode
+        rows = [r for r in result.rows_for(sample, fraction)
+                if r.baseline is not None and r.spread is not None]  # fmt: skip
+        if not rows:
+            return False
+        x = np.array([axis_value(r.depth, r.etch_time, r.level, mode) for r in rows])
+        spread = 100.0 * np.array([r.spread for r in rows])
+        low = 100.0 * np.array([r.baseline for r in rows]) - spread / 2
+        width = 0.5 * float(np.min(np.diff(np.unique(x)))) if np.unique(x).size > 1 else 1.0
+        color = species_color(i)
+        fill = QColor(color)
+        fill.setAlpha(70)
+        boxes = pg.BarGraphItem(x=x, y0=low, height=spread, width=width, brush=fill,
+                                pen=pg.mkPen(color, width=1))  # fmt: skip
+        boxes.setZValue(-1)
+        self.plot.addItem(boxes)
+        self.legend.addItem(boxes, f"{sample}: systematic (model spread)")
+        return True
 
     def _draw_atomic(self, axis: str) -> None:
         try:
