@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from xpsfit_ui.document import Document
+from xpsfit_ui.fit_controller import WEIGHTS_TEXT, stale_reason
 
 SID_ROLE = Qt.ItemDataRole.UserRole + 1
 _STATUS_COLORS = {
@@ -19,7 +20,6 @@ _STATUS_COLORS = {
 }
 _STATUS_TEXT = {
     "unfitted": "not fitted yet",
-    "stale": "model edited since the last fit",
     "converged": "fit converged",
     "at_bound": "fit converged with a parameter at a bound",
     "max_evaluations": "fit stopped at the evaluation limit",
@@ -57,11 +57,13 @@ class DataTree(QTreeWidget):
         self.rebuild()
 
     def status(self, sid: str) -> str:
-        """Fit status key of a spectrum (``unfitted``, ``stale`` or the result's status)."""
+        """Fit status key of a spectrum (``unfitted``, ``stale`` or the result's status); a
+        result is stale when its model was edited since the fit or it was fitted with other
+        weights than the project's (see :func:`~xpsfit_ui.fit_controller.stale_reason`)."""
         res = self.doc.result(sid)
         if res is None:
             return "unfitted"
-        if res.spec != self.doc.spec(sid):
+        if stale_reason(self.doc, sid):
             return "stale"
         return res.status
 
@@ -98,9 +100,10 @@ class DataTree(QTreeWidget):
         status = self.status(sid)
         item.setIcon(1, self._icons[status])
         res = self.doc.result(sid)
-        tip = _STATUS_TEXT[status]
+        tip = stale_reason(self.doc, sid) if status == "stale" else _STATUS_TEXT[status]
         if res is not None:
             tip += f"\nreduced chi-square {res.redchi:.3g}, {res.nfev} evaluations"
+            tip += f"\n{WEIGHTS_TEXT[res.weights]} weights"
             if res.message:
                 tip += f"\n{res.message}"
         item.setToolTip(0, f"{self.doc.spectrum(sid).label}\n{tip}")

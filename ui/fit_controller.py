@@ -67,6 +67,23 @@ def weights_note(settings: Mapping[str, Any]) -> str:
     return f"(fit weights: {weights_text(settings)}; change them in Fit > Weights)"
 
 
+def stale_reason(doc: Document, sid: str) -> str:
+    """Why the stored fit of a spectrum no longer stands for the current state ("" when it
+    does, or when there is none): its model was edited since, or it was fitted with other
+    weights than the project's setting (Fit > Weights)."""
+    res = doc.result(sid)
+    if res is None:
+        return ""
+    reasons = ["model edited since the last fit"] if res.spec != doc.spec(sid) else []
+    settings = doc.project.settings
+    if res.weights != settings.get(WEIGHTS_KEY, "poisson"):
+        reasons.append(
+            f"fitted with {WEIGHTS_TEXT[res.weights]} weights, the project fits with "
+            f"{weights_text(settings)} weights (Fit > Weights)"
+        )
+    return "; ".join(reasons)
+
+
 def _profile_jobs(
     doc: Document, sids: Sequence[str]
 ) -> list[tuple[DepthProfile, dict[str, FitSpec]]]:

@@ -221,7 +221,8 @@ def write_csv(path: str | Path, table: Table, *, delimiter: str = ",") -> Path:
 
 def report_text(results: Sequence[ProfileResult]) -> str:
     """A CasaXPS-style tab-separated report: one block per spectrum, one row per line with
-    position, FWHM, area and % of the region's area, then the fit statistics."""
+    position, FWHM, area and % of the region's area, then the fit statistics (chi-square,
+    reduced chi-square, status and the channel weights they were computed with)."""
     lines: list[str] = []
     for sf in _fits(results):
         lines.append("\t".join(("Sample", sf.sample, "Region", sf.region, "Level", str(sf.level))))
@@ -266,6 +267,8 @@ def report_text(results: Sequence[ProfileResult]) -> str:
                     format_cell(res.redchi),
                     "Status",
                     res.status,
+                    "Weights",
+                    res.weights,
                 )
             )
         )

@@ -30,7 +30,7 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Literal, TypeAlias
+from typing import get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,7 +47,7 @@ from xpsfit.fit_solve import (
 from xpsfit.fit_solve import Solution as Solution
 from xpsfit.model_cache import ModelCache
 from xpsfit.models import build_cached
-from xpsfit.result import FitResult
+from xpsfit.result import FitResult, Weights
 from xpsfit.result_builder import assemble_result
 from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
@@ -68,7 +68,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
-Weights: TypeAlias = Literal["poisson", "uniform"]
 
 
 def prepare(spectrum: Spectrum, spec: FitSpec, weights: Weights) -> tuple[Spectrum, FloatArray]:
@@ -79,7 +78,11 @@ def prepare(spectrum: Spectrum, spec: FitSpec, weights: Weights) -> tuple[Spectr
     FitError
         Too few channels, non-finite or all-zero intensities, a non-monotonic axis, negative
         counts with Poisson weights, or unusable uncertainties.
+    ValueError
+        ``weights`` is neither ``"poisson"`` nor ``"uniform"``.
     """
+    if weights not in get_args(Weights):
+        raise ValueError(f"unknown weights {weights!r}; use 'poisson' or 'uniform'")
     label = spectrum.full_label
     window = spectrum if spec.window is None else spectrum.crop(*spec.window)
     be, y = window.binding_energy, window.intensity
@@ -165,7 +168,7 @@ class Fitter:
         proj = Projection(build_cached(spec, window, self.cache), data, sigma)
         start = _best_start(proj, alternatives) if alternatives else None
         proj, sol = solve_projection(proj, max_nfev=max_nfev, cancel=cancel, start=start)
-        result = assemble_result(spectrum.label, proj, sol)
+        result = assemble_result(spectrum.label, proj, sol, weights=weights)
         log.debug("fit %s: %s in %d evaluations", spectrum.label, result.status, result.nfev)
         if monte_carlo > 0 and result.ok:
             from xpsfit.montecarlo import run_monte_carlo
@@ -235,7 +238,7 @@ def fit(
     weights
         ``"poisson"``: weight each channel by ``1/spectrum.sigma`` (the given uncertainty, or
         ``sqrt(counts)``); ``"uniform"``: equal weights (errors scaled by the reduced
-        chi-square).
+        chi-square). The result records them (:attr:`FitResult.weights`).
     max_nfev
         Cap on residual evaluations; hitting it gives status ``"max_evaluations"``.
     cancel
@@ -254,6 +257,8 @@ def fit(
     ------
     FitError
         Unusable data (see :func:`prepare`).
+    ValueError
+        Unknown ``weights``.
     SpecError
         Invalid specification.
     FitCancelled

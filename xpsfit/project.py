@@ -300,8 +300,10 @@ def load_project(path: str | Path) -> Project:
         }
         settings = _unplain(body.get("settings", {}))
         return Project(spectra, specs, results, templates, settings)
-    except ParseError:
-        raise
+    except ParseError as exc:
+        if exc.file is not None:
+            raise
+        raise ParseError(exc.message, file=str(p), line=exc.line, field=exc.field) from exc
     except (KeyError, TypeError, ValueError, XpsfitError) as exc:
         raise ParseError(
             f"malformed project content: {exc!r}", file=str(p), field="project.json"

@@ -20,6 +20,7 @@ from xpsfit.result import (
     LineResult,
     MonteCarloSummary,
     ParamResult,
+    Weights,
 )
 from xpsfit.specjson import spec_from_dict, spec_to_dict
 
@@ -156,7 +157,21 @@ def result_to_json(result: FitResult, key: str, store: ArrayStore) -> dict[str, 
     out["fractions"] = {k: _est(v) for k, v in result.fractions.items()}
     out["background_info"] = dict(result.background_info)
     out["monte_carlo"] = _mc_to_json(result.monte_carlo)
+    out["weights"] = result.weights
     return out
+
+
+def _weights_from_json(d: Mapping[str, Any]) -> Weights:
+    """The channel weights of a stored result: Poisson, the default, for a result saved
+    before results recorded their weights."""
+    value = d.get("weights", "poisson")
+    if value == "poisson":
+        return "poisson"
+    if value == "uniform":
+        return "uniform"
+    raise ParseError(
+        f"unknown fit weights {value!r}; expected 'poisson' or 'uniform'", field="weights"
+    )
 
 
 def result_from_json(d: Mapping[str, Any], store: ArrayStore) -> FitResult:
@@ -187,4 +202,5 @@ def result_from_json(d: Mapping[str, Any], store: ArrayStore) -> FitResult:
         message=d["message"],
         background_info=d["background_info"],
         monte_carlo=_mc_from_json(d["monte_carlo"]),
+        weights=_weights_from_json(d),
     )

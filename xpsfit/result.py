@@ -19,6 +19,8 @@ from xpsfit.spec import FitSpec
 FloatArray = NDArray[np.float64]
 FitStatus: TypeAlias = Literal["converged", "at_bound", "max_evaluations", "failed"]
 LineRole: TypeAlias = Literal["single", "major", "minor"]
+#: Channel weights of a fit (see :func:`xpsfit.fitting.fit`).
+Weights: TypeAlias = Literal["poisson", "uniform"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,9 @@ class FitResult:
         Background diagnostics (iterations, converged flag, tolerance, fitted B/C...).
     monte_carlo
         Monte Carlo spread when requested.
+    weights
+        The channel weights of the fit (``"poisson"`` or ``"uniform"``), which ``sigma``,
+        ``chisqr`` and every error bar depend on.
     """
 
     spec: FitSpec
@@ -166,6 +171,7 @@ class FitResult:
     message: str = ""
     background_info: Mapping[str, float | int | bool | str] = field(default_factory=dict)
     monte_carlo: MonteCarloSummary | None = None
+    weights: Weights = "poisson"
 
     def __post_init__(self) -> None:
         for name in ("params", "species_areas", "fractions", "background_info"):

@@ -21,7 +21,7 @@ from xpsfit.fractions import evaluate_fractions
 from xpsfit.lineshapes import LINESHAPES, height
 from xpsfit.model_params import component_prefix
 from xpsfit.models import Model
-from xpsfit.result import Estimate, FitResult, LineResult, ParamResult
+from xpsfit.result import Estimate, FitResult, LineResult, ParamResult, Weights
 from xpsfit.spec import FitSpec, Param, Peak
 from xpsfit.uncertainty import Propagation, propagate
 
@@ -183,8 +183,9 @@ def _background_notes(info: Mapping[str, float | int | bool | str]) -> list[str]
     return [f"background: {info['message']}"]
 
 
-def assemble_result(label: str, proj: Projection, sol: Solution) -> FitResult:
-    """Build the :class:`FitResult` of a finished fit."""
+def assemble_result(label: str, proj: Projection, sol: Solution, *, weights: Weights) -> FitResult:
+    """Build the :class:`FitResult` of a finished fit with channel ``weights`` (which built
+    ``proj``'s weights, see :func:`xpsfit.fitting.prepare`)."""
     model, ev = proj.model, sol.evaluation
     free = free_values(proj, ev.theta, ev.linear)
     kept = np.array([n not in sol.at_bound and n not in sol.inert for n in model.free], dtype=bool)
@@ -227,4 +228,5 @@ def assemble_result(label: str, proj: Projection, sol: Solution) -> FitResult:
         message=message,
         background_info=dict(model.background.info),
         monte_carlo=None,
+        weights=weights,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import math
 import subprocess
@@ -9,6 +11,7 @@ import sys
 import textwrap
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -156,6 +159,7 @@ def _assert_same(a: Project, b: Project) -> None:
             "message",
             "background_info",
             "monte_carlo",
+            "weights",
         ):
             assert getattr(ra, name) == getattr(rb, name), name
 
@@ -288,3 +292,37 @@ def test_save_killed_at_random_moment_leaves_old_or_new(tmp_path: Path) -> None:
     assert old + new == 200
     assert old > 0  # some kills landed before the rename
     assert new > 0  # and some after it
+
+
+def _with_body(src: Path, dst: Path, body: dict[str, Any]) -> Path:
+    """A copy of a project file with another ``project.json`` (and its checksum)."""
+    data = json.dumps(body).encode()
+    with zipfile.ZipFile(src) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    manifest["files"]["project.json"] = hashlib.sha256(data).hexdigest()
+    mid = dst.with_suffix(".tmp")
+    _rewrite_member(src, mid, "project.json", data)
+    _rewrite_member(mid, dst, "manifest.json", json.dumps(manifest).encode())
+    return dst
+
+
+def test_fit_weights_are_saved_and_older_files_load_as_poisson(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    project = _project(rng)
+    sid = next(iter(project.results))
+    result = dataclasses.replace(project.results[sid], weights="uniform")
+    path = save_project(tmp_path / "p.xpsproj", dataclasses.replace(project, results={sid: result}))
+    assert load_project(path).results[sid].weights == "uniform"
+    with zipfile.ZipFile(path) as zf:
+        body = json.loads(zf.read("project.json"))
+    assert body["results"][sid]["weights"] == "uniform"
+    del body["results"][sid]["weights"]  # as written before results recorded their weights
+    old = load_project(_with_body(path, tmp_path / "old.xpsproj", body))
+    assert old.results[sid].weights == "poisson"
+    assert (old.results[sid].spec, old.results[sid].chisqr) == (result.spec, result.chisqr)
+    body["results"][sid]["weights"] = "counts"
+    bad = _with_body(path, tmp_path / "bad.xpsproj", body)
+    with pytest.raises(ParseError, match="unknown fit weights 'counts'") as info:
+        load_project(bad)
+    assert (info.value.file, info.value.field) == (str(bad), "weights")

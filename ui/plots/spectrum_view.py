@@ -22,6 +22,7 @@ from xpsfit.model_cache import ModelCache
 from xpsfit.spec import FitSpec
 from xpsfit_ui.commands import SetSpecCommand
 from xpsfit_ui.document import Document
+from xpsfit_ui.fit_controller import stale_reason
 from xpsfit_ui.plots.style import dark_axes, species_color
 from xpsfit_ui.preview import Preview, moved_component, preview
 
@@ -154,6 +155,8 @@ class SpectrumView(QWidget):
             if not np.allclose(self.window_item.getRegion(), (lo, hi)):
                 self.window_item.setRegion((lo, hi))
             shown = "fit" if pv.source == "fit" else "model at the current values (not fitted)"
+            stale = stale_reason(self.doc, sid) if pv.source == "fit" else ""
+            shown += f" (stale: {stale})" if stale else ""
             self.plot.setTitle(f"{spectrum.label}: {shown}", color="#222", size="10pt")
         finally:
             self._syncing = False

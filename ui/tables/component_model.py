@@ -21,6 +21,7 @@ from xpsfit.lineshapes import LINESHAPES
 from xpsfit.spec import FitSpec, Link, Param, Peak, param_name
 from xpsfit_ui.commands import SetSpecCommand
 from xpsfit_ui.document import Document
+from xpsfit_ui.fit_controller import WEIGHTS_TEXT, stale_reason
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -160,7 +161,18 @@ class ComponentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == Col.SHAPE:
             shape = LINESHAPES.get(self._row_texts(index.row())[Col.SHAPE])
             return shape.formula if shape else None
+        if role == Qt.ItemDataRole.ToolTipRole and col in (Col.FITTED, Col.ERROR):
+            return self._fit_note()
         return None
+
+    def _fit_note(self) -> str | None:
+        """Tooltip of the fitted values: the fit's weights, and why it is stale if it is."""
+        res = self.doc.result(self.doc.current) if self.doc.current else None
+        if res is None:
+            return None
+        reason = stale_reason(self.doc, self.doc.current)
+        note = f"last fit: {WEIGHTS_TEXT[res.weights]} weights"
+        return f"{note}; stale: {reason}" if reason else note
 
     def _row_texts(self, row: int) -> dict[Col, str]:
         """Display texts of a row, computed once per change of the spec or result."""
