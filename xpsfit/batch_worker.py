@@ -33,7 +33,7 @@ from xpsfit.profile_transport import decode_outcome
 from xpsfit.quantify import QuantSettings, corrected_area, load_scofield, region_area
 from xpsfit.reference import normalize_region
 from xpsfit.result import FitResult
-from xpsfit.specjson import spec_from_dict
+from xpsfit.spec_transport import encode_spec
 from xpsfit.spectrum import Spectrum
 
 __all__ = ["index_files", "position", "run_unit"]
@@ -148,7 +148,7 @@ def _fit_group(
     job = make_job(
         "unit",
         chain,
-        spec_from_dict(spec, source="template"),
+        encode_spec(spec),
         seed="template",
         monte_carlo=int(options.get("monte_carlo", 0)),
         mc_seed=options.get("mc_seed", 0),

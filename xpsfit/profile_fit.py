@@ -49,6 +49,7 @@ from xpsfit.profile_result import (
 )
 from xpsfit.profile_transport import decode_outcome
 from xpsfit.spec import FitSpec
+from xpsfit.spec_transport import encode_spec
 from xpsfit.spectrum import Spectrum
 
 __all__ = ["ChargeCorrection", "fit_profile", "fit_profiles"]
@@ -273,12 +274,13 @@ def fit_profiles(
         "shared": list(shared) if seed == "global" else [],
     }
     job_list = []
+    encoded = {region: encode_spec(spec) for region, spec in templates.items()}
     for profile, sh in zip(profiles, shifts, strict=True):
         for key, region, chain in _chains(profile, templates, sh, seed, workers):
             job = make_job(
                 key,
                 chain,
-                templates[region],
+                encoded[region],
                 seed=seed,
                 monte_carlo=monte_carlo,
                 mc_seed=mc_seed,

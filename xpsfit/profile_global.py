@@ -26,7 +26,7 @@ from xpsfit.models import Model, build_cached
 from xpsfit.profile_jobs import check_spectrum, failure_text, fit_options, run_job
 from xpsfit.profile_transport import outcome_of
 from xpsfit.spec import FitSpec, Param, param_name
-from xpsfit.specjson import spec_from_dict
+from xpsfit.spec_transport import decode_spec
 from xpsfit.spectrum import Spectrum
 from xpsfit.varpro import Projection
 
@@ -171,7 +171,7 @@ def run_global_job(
     """Worker side of a global job: check, fit all good levels together, refit each level.
 
     Once ``cancel`` returns true the job stops and returns the outcomes so far."""
-    spec = spec_from_dict(job["spec"], source="template")
+    spec = decode_spec(job)
     out: list[dict[str, Any]] = []
     good: list[tuple[str, Spectrum]] = []
     for key, fields in job["items"]:

@@ -26,7 +26,7 @@ from xpsfit.profile_result import IssueCode, SpectrumIssue
 from xpsfit.profile_transport import outcome_of
 from xpsfit.result import FitResult, ParamResult
 from xpsfit.spec import FitSpec, Param, Peak, param_name
-from xpsfit.specjson import spec_from_dict, spec_to_dict
+from xpsfit.spec_transport import decode_spec
 from xpsfit.spectrum import Spectrum
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def _spectrum_plain(spectrum: Spectrum) -> dict[str, Any]:
 def make_job(
     key: str,
     chain: list[tuple[str, Spectrum]],
-    spec: FitSpec,
+    spec: Mapping[str, Any],
     *,
     seed: str,
     monte_carlo: int,
@@ -169,11 +169,13 @@ def make_job(
     max_nfev: int | None,
     weights: Weights = "poisson",
 ) -> dict[str, Any]:
-    """A plain-data job: ``chain`` is ``[(item_key, spectrum), ...]`` in level order."""
+    """A plain-data job: ``chain`` is ``[(item_key, spectrum), ...]`` in level order, ``spec``
+    the template as :func:`xpsfit.spec_transport.encode_spec` gives it (encode a template once
+    for all its jobs)."""
     return {
         "key": key,
         "items": [(k, _spectrum_plain(s)) for k, s in chain],
-        "spec": spec_to_dict(spec),
+        **spec,
         "seed": seed,
         "monte_carlo": int(monte_carlo),
         "mc_seed": mc_seed,
@@ -360,9 +362,9 @@ def run_job(
     included); once it returns true the chain stops and the outcomes so far are returned
     (the remaining items have none).
     """
-    template = spec_from_dict(job["spec"], source="template")
+    template = decode_spec(job)
     current = template
-    template_start = start_values(template)
+    template_start = start_values(template) if job["seed"] == "previous" else {}
     fitter = shared_fitter()
     previous: FitResult | None = None
     out: list[dict[str, Any]] = []

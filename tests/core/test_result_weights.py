@@ -22,6 +22,7 @@ from xpsfit.profile_jobs import make_job
 from xpsfit.profile_result import ProfileResult
 from xpsfit.profile_transport import decode_outcome
 from xpsfit.spec import BackgroundSpec, FitSpec, Param, Peak, param_name
+from xpsfit.spec_transport import encode_spec
 from xpsfit.spectrum import Spectrum
 
 WEIGHTS: tuple[Weights, ...] = get_args(Weights)
@@ -96,7 +97,7 @@ def test_worker_outcomes_carry_the_weights(
     levels: list[Spectrum], kind: str, weights: Weights
 ) -> None:
     chain = [(str(s.etch_level), s) for s in levels]
-    job = make_job("C 1s", chain, _spec(), seed="previous", monte_carlo=0, mc_seed=0,
+    job = make_job("C 1s", chain, encode_spec(_spec()), seed="previous", monte_carlo=0, mc_seed=0,
                    max_nfev=None, weights=weights)  # fmt: skip
     outcomes = run_any({**job, "kind": kind, "shared": ["center", "fwhm"]})
     assert len(outcomes) == 3
