@@ -20,7 +20,7 @@ from xpsfit.profile_result import SpectrumIssue
 from xpsfit.result import FitResult
 from xpsfit.spectrum import Spectrum
 
-__all__ = ["decode_outcome", "outcome_of", "read_only"]
+__all__ = ["decode_outcome", "live_outcome", "outcome_of", "read_only"]
 
 
 def read_only(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
@@ -54,6 +54,14 @@ def outcome_of(key: str, spectrum: Spectrum, result: FitResult, *, live: bool) -
     if not result.ok:
         outcome["issue"] = ["fit_failed", f"{spectrum.label}: {result.status}: {result.message}"]
     return outcome
+
+
+def live_outcome(outcome: Mapping[str, Any]) -> dict[str, Any]:
+    """An outcome with its pickled result (if any) unpickled, as a job run here gives it."""
+    live = dict(outcome)
+    if "pickled" in live:
+        live["fit"] = pickle.loads(live.pop("pickled"))
+    return live
 
 
 def decode_outcome(outcome: Mapping[str, Any]) -> tuple[FitResult | None, SpectrumIssue | None]:

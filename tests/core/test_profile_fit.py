@@ -3,6 +3,7 @@ reported one by one, pool and sequential agree, progress/cancel and charge corre
 
 from __future__ import annotations
 
+import gc
 import math
 
 import numpy as np
@@ -332,3 +333,30 @@ def test_charge_reference_fit_uses_the_profile_weights() -> None:
         [profile], templates, variants, charge_correction=cc, jobs=1, weights="uniform"
     )
     assert rows == []  # the template defines no fraction: nothing to refit
+
+
+@pytest.mark.parametrize("frozen_by_caller", [False, True])
+def test_older_objects_are_frozen_during_the_run_only(
+    demo_profiles: list[DepthProfile], frozen_by_caller: bool
+) -> None:
+    counts: list[int] = []
+    profile = demo_profiles[0]
+    if frozen_by_caller:
+        gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        fit_profile(
+            profile,
+            {"C 1s": DEMO_SPECS["C 1s"]},
+            seed="template",
+            jobs=1,
+            progress=lambda done, total: counts.append(gc.get_freeze_count()),
+        )
+        after = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+    assert counts
+    assert all(c > 0 for c in counts)  # the heap from before the run is frozen
+    # given back as it was: nothing stays frozen, or a caller's own freeze is kept (objects
+    # freed meanwhile leave the frozen count)
+    assert after > before // 2 if frozen_by_caller else after == 0
