@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeAlias
 
 from xpsfit.batch_store import EXTRA_HINT, BatchError
-from xpsfit.profile_fit import pool_context
+from xpsfit.profile_pool import pool_context
 
 __all__ = ["DaskRunner", "PoolRunner", "Runner", "SequentialRunner", "Task", "connect"]
 

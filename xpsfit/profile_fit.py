@@ -14,10 +14,10 @@ Three ways to start each level's fit (``seed``):
   areas (and background) vary per level (see :mod:`xpsfit.profile_global`).
 
 Charge correction applies to the whole profile first (:class:`ChargeCorrection`). Work is
-shared between this process and ``jobs - 1`` worker processes, to which it is shipped as plain
-data (all of it runs here for one job, ``jobs=1`` or a profile too small to pay for the
-pool); ``progress(done, total)`` is called as spectra finish and ``cancel()`` is polled
-between them and inside each fit. Every spectrum gets its own status: a bad one
+shared between this process and ``jobs - 1`` worker processes (kept between runs, see
+:mod:`xpsfit.profile_pool`), to which it is shipped as plain data (all of it runs here for one
+job, ``jobs=1`` or a profile too small to pay for the pool); ``progress(done, total)`` is
+called as spectra finish and ``cancel()`` is polled between them and inside each fit. Every spectrum gets its own status: a bad one
 (NaN, all zero, too few points, non-monotonic axis, spikes, negative counts) gets a
 structured :class:`~xpsfit.profile_result.SpectrumIssue` and the others finish.
 """
@@ -28,11 +28,9 @@ import contextlib
 import gc
 import logging
 import math
-import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -41,7 +39,8 @@ from xpsfit.fitting import Weights
 from xpsfit.profile import DepthProfile, ProfileError
 from xpsfit.profile_charge import ChargeCorrection, level_shifts
 from xpsfit.profile_global import DEFAULT_SHARED, SharedQuantity, run_any
-from xpsfit.profile_jobs import SharedCancel, make_job
+from xpsfit.profile_jobs import make_job
+from xpsfit.profile_pool import lease, run_in_worker
 from xpsfit.profile_result import (
     ProfileResult,
     SeedMode,
@@ -59,15 +58,6 @@ __all__ = ["ChargeCorrection", "fit_profile", "fit_profiles"]
 log = logging.getLogger(__name__)
 Progress: TypeAlias = Callable[[int, int], None]
 Cancel: TypeAlias = Callable[[], bool]
-
-
-def pool_context() -> Any:
-    """The multiprocessing context of worker pools: ``fork`` where it is safe and the default
-    (Python 3.11 on POSIX), else ``forkserver`` or ``spawn``."""
-    methods = multiprocessing.get_all_start_methods()
-    if sys.version_info < (3, 12) and "fork" in methods:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 @dataclass
@@ -123,19 +113,6 @@ def _chains(
 MIN_SPECTRA_PER_WORKER = 4
 
 
-_worker_stop: Any = None  # in a pool worker: the run's cancel event (set by _start_worker)
-
-
-def _start_worker(stop: Any) -> None:
-    """Pool initializer: keep the run's cancel event (events cannot travel with a job)."""
-    global _worker_stop
-    _worker_stop = stop
-
-
-def _run_in_worker(job: dict[str, Any]) -> list[dict[str, Any]]:
-    return run_any(job, SharedCancel(_worker_stop))
-
-
 def _channels(job: Mapping[str, Any]) -> int:
     return sum(len(fields["intensity"]) for _, fields in job["items"])
 
@@ -153,7 +130,8 @@ def _run_here(
 
 
 def _execute(jobs: list[dict[str, Any]], workers: int, run: _Run) -> dict[str, dict[str, Any]]:
-    """Run the jobs on ``workers`` cores: this process and ``workers - 1`` pool processes.
+    """Run the jobs on ``workers`` cores: this process and ``workers - 1`` pool processes
+    (kept from one run to the next, see :mod:`xpsfit.profile_pool`).
 
     The jobs are queued largest first; the pool processes take them from the front while this
     process takes them from the back (a queued job it withdraws from the pool), so all cores
@@ -165,13 +143,10 @@ def _execute(jobs: list[dict[str, Any]], workers: int, run: _Run) -> dict[str, d
     if workers <= 1 or len(jobs) <= 1 or run.total < MIN_SPECTRA_PER_WORKER * workers:
         _run_here(jobs, outcomes, run)
         return outcomes
-    ctx = pool_context()
-    stop = ctx.Event()  # set to cancel; the workers inherit it when they start
     ordered = sorted(jobs, key=_channels, reverse=True)
-    with ProcessPoolExecutor(
-        workers - 1, mp_context=ctx, initializer=_start_worker, initargs=(stop,)
-    ) as pool:
-        futures = [pool.submit(_run_in_worker, j) for j in ordered]
+    with lease(workers - 1) as lent:
+        pool, stop = lent.pool, lent.stop
+        futures = [pool.submit(run_in_worker, j) for j in ordered]
         pending: set[Future[list[dict[str, Any]]]] = set(futures)
         for fut, job in zip(reversed(futures), reversed(ordered), strict=True):
             if run.cancelled() or not fut.cancel():
