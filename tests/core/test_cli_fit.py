@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,26 +15,13 @@ from xpsfit.io.vamas_write import write_vamas
 from xpsfit.lineshapes import evaluate
 
 
-def _s2p(rng: np.random.Generator, label: str) -> Spectrum:
-    be = np.linspace(157.0, 168.0, 221)
-    y = np.full_like(be, 200.0)
-    for center, area in ((161.0, 8000.0), (162.9, 3000.0)):
-        y += evaluate("gl", be, area, center, 0.9, m=30.0)
-        y += evaluate("gl", be, area * 0.5, center + 1.18, 0.9, m=30.0)
-    return Spectrum(
-        binding_energy=be,
-        intensity=rng.poisson(y).astype(float),
-        region="S 2p",
-        block=label,
-        source_label="Al Ka",
-        source_energy=1486.6,
-    )
-
-
 def test_fit_region_default_template_survives_bad_spectrum(
-    rng: np.random.Generator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    rng: np.random.Generator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    s2p_spectrum: Callable[..., Spectrum],
 ) -> None:
-    good = _s2p(rng, "good")
+    good = s2p_spectrum(rng, "good")
     bad = good.replace(block="bad", intensity=np.zeros(good.n_points))
     data = tmp_path / "s2p.vms"
     write_vamas(data, [good, bad])
@@ -52,10 +40,10 @@ def test_fit_region_default_template_survives_bad_spectrum(
 
 
 def test_fit_without_template_or_region_is_a_clean_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], s2p_spectrum: Callable[..., Spectrum]
 ) -> None:
     data = tmp_path / "x.vms"
-    write_vamas(data, [_s2p(np.random.default_rng(1), "a")])
+    write_vamas(data, [s2p_spectrum(np.random.default_rng(1), "a")])
     assert main(["fit", str(data)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("xpsfit: error:")
@@ -70,10 +58,9 @@ def test_fit_missing_file_is_a_clean_error(
     assert "nope.vms" in capsys.readouterr().err
 
 
-def _charged(rng: np.random.Generator, charge: float) -> list[Spectrum]:
-    """An S 2p spectrum and a C 1s spectrum (adventitious C-C at 284.8 eV) both shifted up by
-    ``charge`` eV, as a charging sample records them."""
-    s2p = _s2p(rng, "S")
+def _charged(rng: np.random.Generator, charge: float, s2p: Spectrum) -> list[Spectrum]:
+    """``s2p`` and a C 1s spectrum (adventitious C-C at 284.8 eV) both shifted up by ``charge``
+    eV, as a charging sample records them."""
     be = np.linspace(280.0, 292.0, 241)
     c1s = Spectrum(
         binding_energy=be + charge,
@@ -92,10 +79,10 @@ def _centers(table: Path) -> list[float]:
 
 
 def test_fit_charge_correction_by_reference_and_by_shift(
-    rng: np.random.Generator, tmp_path: Path
+    rng: np.random.Generator, tmp_path: Path, s2p_spectrum: Callable[..., Spectrum]
 ) -> None:
     data = tmp_path / "charged.vms"
-    write_vamas(data, _charged(rng, 2.0))
+    write_vamas(data, _charged(rng, 2.0, s2p_spectrum(rng, "S")))
     base = ["fit", str(data), "--region", "S 2p"]
     assert main([*base, "--charge-shift", "-2", "--out", str(tmp_path / "fixed")]) == 0
     assert main([*base, "--charge-reference", "C 1s", "--out", str(tmp_path / "ref")]) == 0
@@ -108,10 +95,13 @@ def test_fit_charge_correction_by_reference_and_by_shift(
 
 
 def test_fit_charge_reference_missing_is_one_line_error(
-    rng: np.random.Generator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    rng: np.random.Generator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    s2p_spectrum: Callable[..., Spectrum],
 ) -> None:
     data = tmp_path / "s2p.vms"
-    write_vamas(data, [_s2p(rng, "only")])
+    write_vamas(data, [s2p_spectrum(rng, "only")])
     args = ["fit", str(data), "--region", "S 2p", "--charge-reference", "C 1s"]
     assert main([*args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,33 +14,17 @@ import pytest
 from xpsfit import Spectrum, default_template
 from xpsfit.cli import main
 from xpsfit.io.vamas_write import write_vamas
-from xpsfit.lineshapes import evaluate
-
-
-def _subtracted(rng: np.random.Generator, level: int) -> Spectrum:
-    """An S 2p doublet with its background already subtracted: the noise goes below zero."""
-    be = np.linspace(157.0, 168.0, 221)
-    y = np.full_like(be, 200.0)
-    for center, area in ((161.0, 8000.0), (162.9, 3000.0)):
-        y += evaluate("gl", be, area, center, 0.9, m=30.0)
-        y += evaluate("gl", be, area * 0.5, center + 1.18, 0.9, m=30.0)
-    return Spectrum(
-        binding_energy=be,
-        intensity=rng.poisson(y).astype(float) - 200.0,
-        region="S 2p",
-        sample="film",
-        block=f"S2p level {level}",
-        source_label="Al Ka",
-        source_energy=1486.6,
-        etch_level=level,
-        etch_time=60.0 * level,
-    )
 
 
 @pytest.fixture
-def data(rng: np.random.Generator, tmp_path: Path) -> Path:
+def data(rng: np.random.Generator, tmp_path: Path, s2p_spectrum: Callable[..., Spectrum]) -> Path:
+    """Three levels of an S 2p profile exported with the background subtracted."""
     path = tmp_path / "subtracted.vms"
-    write_vamas(path, [_subtracted(rng, level) for level in range(3)])
+    spectra = [
+        s2p_spectrum(rng, f"S2p level {n}", 200.0, sample="film", etch_level=n, etch_time=60.0 * n)
+        for n in range(3)
+    ]
+    write_vamas(path, spectra)
     return path
 
 
