@@ -81,8 +81,10 @@ class _Keeper:
         self.timer: threading.Timer | None = None
 
     def after_fork(self) -> None:
-        """A forked worker keeps nothing of its parent's pool (and gets an unlocked lock)."""
-        self.__init__()  # type: ignore[misc]
+        """A forked worker keeps nothing of its parent's pool and gets an unlocked lock (a
+        thread of the parent may have held it at the fork)."""
+        self.lock = threading.Lock()
+        self.kept, self.busy, self.timer = None, False, None
 
     def take(self, size: int) -> Lease | None:
         """The kept pool of ``size`` workers (started if need be), or ``None`` when busy."""
