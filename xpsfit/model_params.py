@@ -27,6 +27,7 @@ __all__ = [
     "ParamRole",
     "component_defs",
     "component_prefix",
+    "link_helper_name",
     "shared_defs",
     "start_values",
 ]
@@ -147,6 +148,12 @@ def _ref_value(spec: FitSpec, link: Link, quantity: str) -> float | None:
     return None
 
 
+def link_helper_name(name: str, link: Link) -> str:
+    """The lmfit name of the bounded helper a link with a tolerance adds to parameter ``name``:
+    ``<name>_factor`` for a ratio, ``<name>_offset`` otherwise."""
+    return name + ("_factor" if link.kind == "ratio" else "_offset")
+
+
 def _link_defs(
     name: str, owner: tuple[str, str], par: Param, ref_value: float | None
 ) -> list[ParamDef]:
@@ -161,9 +168,10 @@ def _link_defs(
     helper: ParamDef | None = None
     if link.tolerance > 0:
         kind = "ratio" if link.kind == "ratio" else "offset"
-        suffix = "_factor" if kind == "ratio" else "_offset"
+        helper_name = link_helper_name(name, link)
+        suffix = helper_name[len(name) :]
         helper = ParamDef(
-            name + suffix,
+            helper_name,
             _helper_start(link, par.value, ref_value),
             link.value - link.tolerance,
             link.value + link.tolerance,

@@ -17,9 +17,10 @@ Charge correction applies to the whole profile first (:class:`ChargeCorrection`)
 shared between this process and ``jobs - 1`` worker processes (kept between runs, see
 :mod:`xpsfit.profile_pool`), to which it is shipped as plain data (all of it runs here for one
 job, ``jobs=1`` or a profile too small to pay for the pool); ``progress(done, total)`` is
-called as spectra finish and ``cancel()`` is polled between them and inside each fit. Every spectrum gets its own status: a bad one
-(NaN, all zero, too few points, non-monotonic axis, spikes, negative counts) gets a
-structured :class:`~xpsfit.profile_result.SpectrumIssue` and the others finish.
+called as spectra finish and ``cancel()`` is polled between them and inside each fit. Every
+spectrum gets its own status: a bad one (NaN, all zero, too few points, non-monotonic axis,
+spikes, negative counts) gets a structured :class:`~xpsfit.profile_result.SpectrumIssue` and
+the others finish.
 """
 
 from __future__ import annotations

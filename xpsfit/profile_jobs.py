@@ -21,6 +21,7 @@ import numpy as np
 
 from xpsfit.errors import XpsfitError
 from xpsfit.fitting import FitCancelled, Fitter, Weights, shared_fitter
+from xpsfit.model_params import link_helper_name
 from xpsfit.models import start_values
 from xpsfit.profile_result import IssueCode, SpectrumIssue
 from xpsfit.profile_transport import outcome_of
@@ -241,7 +242,7 @@ def _seed_link(
     if link is None or link.tolerance <= 0 or ref is None:
         return par
     ratio = link.kind == "ratio"
-    helper = name + ("_factor" if ratio else "_offset")
+    helper = link_helper_name(name, link)
     fitted = result.params.get(helper)
     amount = start.get(helper, link.value)
     if _moved(amount, fitted):
@@ -298,9 +299,9 @@ def seeded_spec(
     from the template value. A parameter linked with a tolerance carries its fitted offset or
     ratio by the same rule (measured from the template's start offset or ratio, which it
     keeps otherwise; ``template_start``: :func:`xpsfit.models.start_values` of the template,
-    computed when not given). The bounds are always the
-    template's. The fitted background parameters are carried (no static background is then
-    needed for start values) unless one of them ended on a bound.
+    computed when not given). The bounds are always the template's. The fitted background
+    parameters are carried (no static background is then needed for start values) unless one
+    of them ended on a bound.
     """
     live = [c for c in template.components if not _collapsed(result, c)]
     seeded = {

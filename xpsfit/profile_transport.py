@@ -65,10 +65,8 @@ def live_outcome(outcome: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def decode_outcome(outcome: Mapping[str, Any]) -> tuple[FitResult | None, SpectrumIssue | None]:
-    """The fit and/or issue of one outcome of a job."""
-    result: FitResult | None = outcome.get("fit")
-    if "pickled" in outcome:
-        result = pickle.loads(outcome["pickled"])
+    """The fit and/or issue of one outcome of a job (pickled or live)."""
+    result: FitResult | None = live_outcome(outcome).get("fit")
     issue = None
     if "issue" in outcome:
         code, message = outcome["issue"]
