@@ -163,10 +163,36 @@ class Fitter:
         evaluation each), so it never ends above the chi-square of any candidate start. Other
         arguments as in :func:`fit`.
         """
+        result, _ = self.fit_starts(
+            spectrum,
+            spec,
+            alternatives,
+            weights=weights,
+            max_nfev=max_nfev,
+            cancel=cancel,
+            monte_carlo=monte_carlo,
+            seed=seed,
+        )
+        return result
+
+    def fit_starts(
+        self,
+        spectrum: Spectrum,
+        spec: FitSpec,
+        alternatives: Sequence[Mapping[str, float]] = (),
+        *,
+        weights: Weights = "poisson",
+        max_nfev: int = DEFAULT_MAX_NFEV,
+        cancel: Callable[[], bool] | None = None,
+        monte_carlo: int = 0,
+        seed: int | None = None,
+    ) -> tuple[FitResult, int]:
+        """:meth:`fit_best_start`, also giving the start the fit began from: 0 for the spec's
+        own, ``i + 1`` for ``alternatives[i]``."""
         window, sigma = prepare(spectrum, spec, weights)
         data = np.asarray(window.intensity, dtype=np.float64)
         proj = Projection(build_cached(spec, window, self.cache), data, sigma)
-        start = _best_start(proj, alternatives) if alternatives else None
+        start, chosen = _best_start(proj, alternatives) if alternatives else (None, 0)
         proj, sol = solve_projection(proj, max_nfev=max_nfev, cancel=cancel, start=start)
         result = assemble_result(spectrum.label, proj, sol, weights=weights)
         log.debug("fit %s: %s in %d evaluations", spectrum.label, result.status, result.nfev)
@@ -175,7 +201,7 @@ class Fitter:
 
             summary = run_monte_carlo(proj, sol, monte_carlo, seed=seed, cancel=cancel)
             result = replace(result, monte_carlo=summary)
-        return result
+        return result, chosen
 
 
 @functools.lru_cache(maxsize=1)
@@ -195,8 +221,11 @@ if hasattr(os, "register_at_fork"):  # pool workers are forked where Python allo
     os.register_at_fork(after_in_child=_shared_fitter_after_fork)
 
 
-def _best_start(proj: Projection, alternatives: Sequence[Mapping[str, float]]) -> FloatArray:
-    """The candidate start (the model's own first) with the lowest chi-square, areas solved."""
+def _best_start(
+    proj: Projection, alternatives: Sequence[Mapping[str, float]]
+) -> tuple[FloatArray, int]:
+    """The candidate start (the model's own first) with the lowest chi-square, areas solved,
+    and its index (0: the model's own, ``i + 1``: ``alternatives[i]``)."""
     model = proj.model
     own = start_theta(model)
     lower = np.array([model.param(n).min for n in model.nonlinear])
@@ -205,16 +234,16 @@ def _best_start(proj: Projection, alternatives: Sequence[Mapping[str, float]]) -
                 lower, proj.upper)
         for alt in alternatives
     ]  # fmt: skip
-    best, best_chisqr = own, math.inf
-    for theta in candidates:
+    best, best_chisqr = 0, math.inf
+    for i, theta in enumerate(candidates):
         try:
             residual = proj.residual(theta)
         except FitError:
             continue
         chisqr = float(residual @ residual)
         if chisqr < best_chisqr:
-            best, best_chisqr = theta, chisqr
-    return best
+            best, best_chisqr = i, chisqr
+    return candidates[best], best
 
 
 def fit(

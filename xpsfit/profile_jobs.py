@@ -4,14 +4,13 @@ A job is a dictionary of plain values (arrays, strings, numbers, the spec as
 :func:`xpsfit.specjson.spec_to_dict`), never live objects; a worker answers with one outcome
 per spectrum (:mod:`xpsfit.profile_transport`). One job is a chain: the spectra of one region
 in level order, each seeded by the previous good fit when ``seed == "previous"`` (see
-:func:`seeded_spec`).
+:mod:`xpsfit.profile_seed`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -21,12 +20,12 @@ import numpy as np
 
 from xpsfit.errors import XpsfitError
 from xpsfit.fitting import FitCancelled, Fitter, Weights, shared_fitter
-from xpsfit.model_params import link_helper_name
 from xpsfit.models import start_values
 from xpsfit.profile_result import IssueCode, SpectrumIssue
+from xpsfit.profile_seed import doubtful, seeded_start
 from xpsfit.profile_transport import outcome_of
-from xpsfit.result import FitResult, ParamResult
-from xpsfit.spec import FitSpec, Param, Peak, param_name
+from xpsfit.result import FitResult
+from xpsfit.spec import FitSpec
 from xpsfit.spec_transport import decode_spec
 from xpsfit.spectrum import Spectrum
 
@@ -209,139 +208,6 @@ def failure_text(spectrum: Spectrum, exc: Exception) -> str:
     return f"{spectrum.label}: internal error {type(exc).__name__}: {exc}"
 
 
-#: A fitted parameter seeds the next level only when it moved away from the template value by
-#: more than this many of its standard errors (the data determined the move); otherwise the
-#: template value is as good a start and does not drift along poorly determined directions.
-SEED_SIGNIFICANCE = 2.0
-
-
-def _moved(start: float, fitted: ParamResult | None) -> bool:
-    """True when a fitted value is off its bounds, has an error bar and lies more than
-    :data:`SEED_SIGNIFICANCE` standard errors from ``start``."""
-    if fitted is None or fitted.at_bound is not None or fitted.stderr is None:
-        return False
-    return abs(fitted.value - start) > SEED_SIGNIFICANCE * fitted.stderr
-
-
-def _seed(par: Param, fitted: ParamResult | None) -> Param:
-    """The start of one free template parameter at the next level."""
-    if not par.is_free or not _moved(par.value, fitted):
-        return par
-    assert fitted is not None
-    return dataclasses.replace(par, value=fitted.value)
-
-
-def _seed_link(
-    par: Param, name: str, result: FitResult, ref: Param | None, start: Mapping[str, float]
-) -> Param:
-    """The start of a parameter linked with a tolerance (a satellite's offset, an area ratio
-    within limits), set so that its offset or ratio to ``ref`` (the referenced parameter's
-    next start) is the fitted one when the fit moved it significantly from the template's
-    start ``start[helper]``, else the template's (the tolerance window stays the link's)."""
-    link = par.link
-    if link is None or link.tolerance <= 0 or ref is None:
-        return par
-    ratio = link.kind == "ratio"
-    helper = link_helper_name(name, link)
-    fitted = result.params.get(helper)
-    amount = start.get(helper, link.value)
-    if _moved(amount, fitted):
-        assert fitted is not None
-        amount = fitted.value
-    return dataclasses.replace(par, value=ref.value * amount if ratio else ref.value + amount)
-
-
-def _with_params(comp: Peak, new: Mapping[str, Param]) -> Peak:
-    """``comp`` with some of its parameters (shape parameters included) replaced."""
-    shape = {q: new.get(q, p) for q, p in comp.shape.items()}
-    plain: dict[str, Any] = {q: p for q, p in new.items() if q not in comp.shape}
-    return dataclasses.replace(comp, shape=shape, **plain)
-
-
-def _collapsed(result: FitResult, comp: Peak) -> bool:
-    """True when a component vanished (an area on its bound or not positive)."""
-    area = result.params.get(param_name(comp.id, "area"))
-    if area is not None and area.at_bound is not None:
-        return True
-    return any(ln.area.value <= 0.0 for ln in result.lines if ln.component == comp.id)
-
-
-def _seed_links(
-    seeded: dict[str, Peak], result: FitResult, start: Mapping[str, float]
-) -> dict[str, Peak]:
-    """:func:`_seed_link` applied to every component, each after the components its links
-    refer to (so an offset applies to the referenced parameter's next start)."""
-    done: dict[str, Peak] = {}
-
-    def resolve(cid: str, depth: int) -> Peak:
-        if cid not in done:
-            comp, new = seeded[cid], {}
-            for q, par in comp.params().items():
-                link = par.link
-                if link is None or link.ref not in seeded or depth > len(seeded):
-                    continue  # unlinked, linked to a collapsed component, or a link cycle
-                ref = resolve(link.ref, depth + 1).params().get(q)
-                new[q] = _seed_link(par, param_name(cid, q), result, ref, start)
-            done[cid] = _with_params(comp, new)
-        return done[cid]
-
-    return {cid: resolve(cid, 0) for cid in seeded}
-
-
-def seeded_spec(
-    result: FitResult, template: FitSpec, template_start: Mapping[str, float] | None = None
-) -> FitSpec:
-    """The next level's start from this level's fit and the template.
-
-    A parameter starts from its fitted value when the fit moved it significantly from the
-    template value (:data:`SEED_SIGNIFICANCE`), is not on a bound and has an error bar;
-    otherwise, and for every parameter of a component that collapsed (zero area), it starts
-    from the template value. A parameter linked with a tolerance carries its fitted offset or
-    ratio by the same rule (measured from the template's start offset or ratio, which it
-    keeps otherwise; ``template_start``: :func:`xpsfit.models.start_values` of the template,
-    computed when not given). The bounds are always the template's. The fitted background
-    parameters are carried (no static background is then needed for start values) unless one
-    of them ended on a bound.
-    """
-    live = [c for c in template.components if not _collapsed(result, c)]
-    seeded = {
-        c.id: _with_params(
-            c, {q: _seed(p, result.params.get(param_name(c.id, q))) for q, p in c.params().items()}
-        )
-        for c in live
-    }
-    start = start_values(template) if template_start is None else template_start
-    seeded = _seed_links(seeded, result, start)
-    comps = [seeded.get(c.id, c) for c in template.components]
-    shared = {n: _seed(p, result.params.get(n)) for n, p in template.shared.items()}
-    background = template.background
-    bg_hits = [p for n, p in result.params.items() if n.startswith("bg_") and p.at_bound]
-    if result.spec.background.kind == background.kind and not bg_hits:
-        background = result.spec.background
-    return dataclasses.replace(
-        template, components=tuple(comps), shared=shared, background=background
-    )
-
-
-#: A seeded fit without usable numbers, or in which a component vanished (its area on the
-#: bound: the start may sit in the "component absent" basin of a multimodal chi-square, which
-#: the template start tests), or whose reduced chi-square exceeds the previous level's (or 1,
-#: whichever is larger: a level that happened to fit below the Poisson expectation sets no
-#: stricter bar) by more than this many standard deviations of a reduced chi-square
-#: (``sqrt(2 / dof)``), is repeated from the template and the lower chi-square is kept.
-RETRY_SIGMAS = 3.0
-
-
-def _doubtful(result: FitResult, previous: FitResult | None, template: FitSpec) -> bool:
-    if not result.ok or previous is None:
-        return True
-    if any(_collapsed(result, comp) for comp in template.components):
-        return True
-    dof = max(result.ndata - result.nvarys, 1)
-    bar = max(previous.redchi, 1.0) * (1.0 + RETRY_SIGMAS * math.sqrt(2.0 / dof))
-    return bool(result.redchi > bar)
-
-
 def _fit_one(
     fitter: Fitter,
     spectrum: Spectrum,
@@ -349,9 +215,9 @@ def _fit_one(
     job: Mapping[str, Any],
     alternatives: tuple[Mapping[str, float], ...] = (),
     cancel: Callable[[], bool] | None = None,
-) -> FitResult:
+) -> tuple[FitResult, int]:
     opts = fit_options(job, spectrum, cancel)
-    return fitter.fit_best_start(spectrum, spec, alternatives, **opts)
+    return fitter.fit_starts(spectrum, spec, alternatives, **opts)
 
 
 def run_job(
@@ -364,10 +230,11 @@ def run_job(
     (the remaining items have none).
     """
     template = decode_spec(job)
-    current = template
-    template_start = start_values(template) if job["seed"] == "previous" else {}
+    seeding = job["seed"] == "previous"
+    template_start = start_values(template) if seeding else {}
     fitter = shared_fitter()
     previous: FitResult | None = None
+    start: tuple[Mapping[str, float], ...] = ()
     out: list[dict[str, Any]] = []
     for key, fields in job["items"]:
         if cancel is not None and cancel():
@@ -378,12 +245,10 @@ def run_job(
             out.append({"key": key, "issue": [issue.code, issue.message]})
             continue
         try:
-            if current is template:
-                result = _fit_one(fitter, spectrum, template, job, cancel=cancel)
-            else:  # seeded, or from the template's values when they fit better
-                result = _fit_one(fitter, spectrum, current, job, (template_start,), cancel)
-            if current is not template and _doubtful(result, previous, template):
-                retry = _fit_one(fitter, spectrum, template, job, cancel=cancel)
+            # seeded: from the previous level's values, or the template's when they fit better
+            result, chosen = _fit_one(fitter, spectrum, template, job, start, cancel)
+            if chosen and doubtful(result, previous, template):
+                retry, _ = _fit_one(fitter, spectrum, template, job, cancel=cancel)
                 result = retry if retry.ok and retry.chisqr < result.chisqr else result
         except FitCancelled:
             break
@@ -391,6 +256,6 @@ def run_job(
             out.append({"key": key, "issue": ["fit_failed", failure_text(spectrum, exc)]})
             continue
         out.append(outcome_of(key, spectrum, result, live=bool(job.get("live"))))
-        if result.ok and job["seed"] == "previous":
-            current, previous = seeded_spec(result, template, template_start), result
+        if result.ok and seeding:
+            start, previous = (seeded_start(result, template, template_start),), result
     return out

@@ -17,8 +17,8 @@ from xpsfit.lineshapes import gl
 from xpsfit.models import start_values
 from xpsfit.profile import group_by_sample
 from xpsfit.profile_fit import fit_profiles
-from xpsfit.profile_jobs import SEED_SIGNIFICANCE, seeded_spec
 from xpsfit.profile_result import ProfileResult
+from xpsfit.profile_seed import SEED_SIGNIFICANCE, doubtful, seeded_start
 from xpsfit.spec import BackgroundSpec, FitSpec, Link, Param, Peak, param_name
 from xpsfit.spectrum import Spectrum
 
@@ -48,24 +48,20 @@ def test_significant_moves_are_carried_and_the_rest_restarts(rng: np.random.Gene
     template = _template()
     result = fit(_spectrum(rng, 8_000.0), template)
     assert result.ok, result.message
-    seeded = seeded_spec(result, template)
+    seeded = seeded_start(result, template)
     a_center = result.params["A_center"]
     assert a_center.stderr is not None
     # A's center moved 0.3 eV, far beyond its error: carried
     assert abs(a_center.value - 284.6) > SEED_SIGNIFICANCE * a_center.stderr
-    assert seeded.component("A").center.value == a_center.value
+    assert seeded["A_center"] == a_center.value
     # B sits where the template put it: its center restarts from the template value
     b_center = result.params["B_center"]
     assert b_center.stderr is not None
     assert abs(b_center.value - 287.0) <= SEED_SIGNIFICANCE * b_center.stderr
-    assert seeded.component("B").center.value == 287.0
-    # bounds are always the template's; the fitted background is carried
-    for comp in seeded.components:
-        original = template.component(comp.id)
-        for q, par in comp.params().items():
-            ref = original.params()[q]
-            assert (par.min, par.max, par.vary) == (ref.min, ref.max, ref.vary)
-    assert seeded.background.params["k"].value == result.params["bg_k"].value
+    assert "B_center" not in seeded
+    # only free parameters are seeded; the fitted background is carried
+    assert {n for n in seeded if not n.startswith("bg_")} <= set(start_values(template))
+    assert seeded["bg_k"] == result.params["bg_k"].value
 
 
 def test_a_collapsed_component_restarts_from_the_template() -> None:
@@ -74,8 +70,8 @@ def test_a_collapsed_component_restarts_from_the_template() -> None:
     y = 300.0 + gl(BE, 30_000.0, 284.9, 1.3, m=30.0) - gl(BE, 100.0, 288.0, 1.2, m=30.0)
     result = fit(Spectrum(BE, y, region="C 1s"), template)
     assert result.params["B_area"].at_bound == "min"
-    seeded = seeded_spec(result, template)
-    assert seeded.component("B") == template.component("B")
+    seeded = seeded_start(result, template)
+    assert not [name for name in seeded if name.startswith("B_")]
 
 
 def _satellite_template() -> FitSpec:
@@ -101,7 +97,7 @@ def test_fitted_link_offsets_and_ratios_are_carried_when_significant(
     template = _satellite_template()
     result = fit(Spectrum(BE, rng.poisson(y).astype(float), region="C 1s"), template)
     assert result.ok, result.message
-    starts = start_values(seeded_spec(result, template))
+    starts = {**start_values(template), **seeded_start(result, template)}
     for helper, link_value in (("S_center_offset", 6.0), ("S_area_factor", 0.2)):
         fitted = result.params[helper]
         assert fitted.stderr is not None
@@ -112,6 +108,22 @@ def test_fitted_link_offsets_and_ratios_are_carried_when_significant(
         assert starts[helper] == pytest.approx(expected, rel=1e-9, abs=1e-9)
     # the reference itself moved (284.6 -> 284.9 eV) and is carried with it
     assert starts[param_name("A", "center")] == result.params["A_center"].value
+
+
+def test_a_seeded_fit_is_repeated_when_a_clear_component_vanishes(
+    rng: np.random.Generator,
+) -> None:
+    template = _template()
+    with_b = fit(_spectrum(rng, 8_000.0), template)
+    y = 300.0 + gl(BE, 30_000.0, 284.9, 1.3, m=30.0) - gl(BE, 100.0, 287.0, 1.2, m=30.0)
+    without_b = fit(Spectrum(BE, y, region="C 1s"), template)
+    assert without_b.params["B_area"].at_bound == "min"
+    # B was found at the previous level and is gone now: the template start is tried too
+    assert doubtful(without_b, with_b, template)
+    # B was already absent: a level without it is no reason to start again
+    assert not doubtful(without_b, without_b, template)
+    # a fit as good as the previous level's is kept
+    assert not doubtful(with_b, with_b, template)
 
 
 Runs = tuple[list[ProfileResult], list[ProfileResult]]
