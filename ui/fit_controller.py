@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from xpsfit.errors import XpsfitError
 from xpsfit.fitting import Weights, fit
+from xpsfit.physics_checks import result_warnings
 from xpsfit.profile import DepthProfile
 from xpsfit.profile_fit import fit_profiles
 from xpsfit.profile_result import ProfileResult, SeedMode
@@ -255,6 +256,11 @@ class FitController(QObject):
             work, "Profile fit", lambda found: self._store_profiles(found, started, note)
         )
 
+    def _advise(self, label: str, result: FitResult) -> None:
+        """Log the physics advice on a fit (:func:`xpsfit.physics_checks.result_warnings`)."""
+        for w in result_warnings(result):
+            self.message.emit(f"{label}: {w}", logging.WARNING)
+
     def _store(self, fitted: Mapping[str, Fitted]) -> None:
         if not fitted:
             return
@@ -264,6 +270,7 @@ class FitController(QObject):
             level = logging.INFO if res.ok else logging.WARNING
             label = self.doc.spectrum(sid).label
             self.message.emit(f"{label}: {res.status}, reduced chi-square {res.redchi:.3g}", level)
+            self._advise(label, res)
         text = "Fit" if len(results) == 1 else f"Fit {len(results)} spectra"
         self.doc.undo_stack.push(FitResultsCommand(self.doc, results, text, edited))
         self.status.emit(_stored_text("Fit", len(results), len(edited)))
@@ -281,6 +288,9 @@ class FitController(QObject):
                 if f.issue is not None and f.issue.code == "negative_counts":
                     why = f"{why} {note}"
                 self.message.emit(f"{pr.sample} {f.region} level {f.level}: {why}", logging.WARNING)
+            for f in pr.fits:
+                if f.result is not None:
+                    self._advise(f"{pr.sample} {f.region} level {f.level}", f.result)
         results = _match(self.doc, profiles, started)
         edited = {sid for sid in results if self.doc.spec(sid) != started[sid]}
         if edited:

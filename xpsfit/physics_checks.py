@@ -5,24 +5,45 @@
   minor line is broader (Ti 2p, 3d metals).
 * :func:`fit_warnings` (after a fit, on :attr:`xpsfit.result.FitResult.spec`): a species whose
   fitted binding energy lies outside its library tolerance.
+* :func:`background_warnings` (after a fit, on the result): a static background whose end level
+  was averaged over channels in which the data clearly change (on a coarse energy grid the
+  averaged channels reach into the peak and lift the end level above the data at the end).
 
-Both look the region up in the reference library; a region it does not know gives no warning.
+The first two look the region up in the reference library; a region it does not know gives no
+warning.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
-from xpsfit.reference import CoreLevel, Library, load_library
-from xpsfit.spec import Doublet, FitSpec
+import numpy as np
+from numpy.typing import NDArray
 
-__all__ = ["AREA_RATIO_TOLERANCE", "PhysicsWarning", "fit_warnings", "spec_warnings"]
+from xpsfit.reference import CoreLevel, Library, load_library
+from xpsfit.result import FitResult
+from xpsfit.spec import Doublet, FitSpec, param_name
+
+__all__ = [
+    "AREA_RATIO_TOLERANCE",
+    "END_TREND_SIGMAS",
+    "PhysicsWarning",
+    "background_warnings",
+    "fit_warnings",
+    "result_warnings",
+    "spec_warnings",
+]
 
 log = logging.getLogger(__name__)
 
 #: Largest accepted difference between a doublet's area ratio and the library's.
 AREA_RATIO_TOLERANCE = 0.02
+#: A static background's end level is flagged when the inner half of the channels averaged
+#: for it differs from the outer half by more than this many standard errors (and the level
+#: differs from the outer half by more than 2 %).
+END_TREND_SIGMAS = 5.0
 
 
 @dataclass(frozen=True)
@@ -32,7 +53,7 @@ class PhysicsWarning:
     Attributes
     ----------
     component
-        Component id.
+        Component id (``"background"`` for the background).
     key
         The parameter concerned (``"splitting"``, ``"area_ratio"``, ``"fwhm_ratio"``,
         ``"center"``).
@@ -158,3 +179,89 @@ def fit_warnings(fitted: FitSpec, library: Library | None = None) -> list[Physic
     for w in out:
         log.info("%s", w)
     return out
+
+
+def _end_trend(
+    be: NDArray[np.float64], y: NDArray[np.float64], sigma: NDArray[np.float64], side: str
+) -> str | None:
+    """Advice when the channels averaged at one end (outermost first) change significantly."""
+    half = y.size // 2
+    outer, inner = y[:half].mean(), y[-half:].mean()
+    err = math.sqrt(float((sigma[:half] ** 2).mean() + (sigma[-half:] ** 2).mean()) / half)
+    change = float(inner - outer)
+    level = float(y.mean())
+    if abs(change) <= END_TREND_SIGMAS * err or abs(level - outer) <= 0.02 * abs(outer):
+        return None
+    span = abs(float(be[-1] - be[0]))
+    return (
+        f"the {side} end level averages {y.size} channels over {span:.2g} eV in which the data "
+        f"change by {change:+.4g} ({change / err:+.0f} sigma); it sits {level - outer:+.4g} "
+        f"({(level - outer) / abs(outer):+.0%}) from the data at the end; widen the window "
+        "past the peak or average fewer channels (average_points)"
+    )
+
+
+def background_warnings(result: FitResult) -> list[PhysicsWarning]:
+    """End levels of a static background averaged over data that change.
+
+    A static background (Shirley, linear, Tougaard with a fixed cross-section) is tied to the
+    mean of ``average_points`` channels at each end of the window. Where those channels span
+    a slope of the data (on a coarse grid they reach into the peak), the end level does not
+    sit on the data at the end.
+
+    Parameters
+    ----------
+    result
+        A fit result (its spec gives the background; its arrays the window's data).
+
+    Returns
+    -------
+    list of PhysicsWarning
+        At most one per end (component ``"background"``, key ``"average_points"``): when the inner half of the averaged
+        channels differs from the outer half by more than :data:`END_TREND_SIGMAS` standard
+        errors and the end level from the outer half by more than 2 %.
+    """
+    bg = result.spec.background
+    static = bg.kind in ("shirley", "linear") or (bg.kind == "tougaard" and "B" not in bg.params)
+    be, y, sigma = result.binding_energy, result.data, result.sigma
+    k = min(int(bg.average_points), be.size // 2)
+    if not static or k < 4:
+        return []
+    out = []
+    for side, sl in (("low-BE", slice(0, k)), ("high-BE", slice(-1, -k - 1, -1))):
+        text = _end_trend(be[sl], y[sl], sigma[sl], side)
+        if text is not None:
+            out.append(PhysicsWarning("background", "average_points", text))
+    for w in out:
+        log.info("%s", w)
+    return out
+
+
+def result_warnings(result: FitResult, library: Library | None = None) -> list[PhysicsWarning]:
+    """All advice on a finished fit: :func:`fit_warnings` on its fitted spec, for the
+    components the fit found (an area above twice its error) and whose center it determined
+    (not on a bound, with an error bar), and :func:`background_warnings`.
+
+    Parameters
+    ----------
+    result
+        The fit result.
+    library
+        The library; default :func:`xpsfit.reference.load_library`.
+
+    Returns
+    -------
+    list of PhysicsWarning
+        Empty when nothing calls for attention.
+    """
+    determined = []
+    for w in fit_warnings(result.spec, library):
+        center = result.params.get(param_name(w.component, "center"))
+        found = any(
+            ln.area.stderr is not None and ln.area.value > 2.0 * ln.area.stderr
+            for ln in result.lines
+            if ln.component == w.component
+        )
+        if found and center is not None and center.stderr is not None and not center.at_bound:
+            determined.append(w)
+    return [*determined, *background_warnings(result)]

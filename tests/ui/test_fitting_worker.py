@@ -119,3 +119,25 @@ def test_edit_made_while_fitting_wins(window: MainWindow, qtbot) -> None:
     doc.undo_stack.undo()
     assert doc.result(sid) is None
     assert doc.spec(sid) == edited
+
+
+def test_fit_advice_goes_to_the_log(window: MainWindow, qtbot) -> None:
+    """A static background tied to a window that ends on the Co 2p3/2 flank: the log says
+    so after the fit (:func:`xpsfit.physics_checks.result_warnings`)."""
+    import logging
+    from dataclasses import replace
+
+    from xpsfit.spec import BackgroundSpec
+    from xpsfit_ui.commands import SetSpecCommand
+
+    doc = window.doc
+    sid = doc.current
+    tight = replace(doc.spec(sid), window=(772.0, 781.0), background=BackgroundSpec("shirley"))
+    doc.undo_stack.push(SetSpecCommand(doc, sid, tight, "Window"))
+    window.fits.fit_spectra([sid])
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=30_000):
+        pass
+    advice = [m for lv, m in window.log_panel.entries if "average_points" in m]
+    assert len(advice) == 1
+    assert "high-BE end level" in advice[0]
+    assert all(lv == logging.WARNING for lv, m in window.log_panel.entries if m in advice)

@@ -31,6 +31,7 @@ from xpsfit.energy import ADVENTITIOUS_CARBON_EV, charge_correct
 from xpsfit.errors import FitError, SpecError, XpsfitError
 from xpsfit.fitting import fit
 from xpsfit.io import read
+from xpsfit.physics_checks import result_warnings
 from xpsfit.reference import normalize_region
 from xpsfit.result import Estimate, FitResult
 from xpsfit.spectrum import Spectrum
@@ -198,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
             rows.append(_failed_row(spectrum, str(exc)))
             continue
         log.info("%s: %s (%s)", name, result.status, result.message)
+        for w in result_warnings(result):
+            log.warning("%s: %s", name, w)
         rows += fit_table_rows(result, spectrum.region, name)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")

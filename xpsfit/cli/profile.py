@@ -42,6 +42,7 @@ from xpsfit.export import Table
 from xpsfit.export_bundle import write_bundle
 from xpsfit.expressions import names as expression_names
 from xpsfit.io import read
+from xpsfit.physics_checks import result_warnings
 from xpsfit.profile import DepthProfile, DepthScale, group_by_sample
 from xpsfit.profile_fit import ChargeCorrection, fit_profiles
 from xpsfit.profile_result import ProfileResult
@@ -228,6 +229,10 @@ def run(args: argparse.Namespace) -> int:
     failed = [f for r in results for f in r.failures()]
     for f in failed:
         log.warning("%s", f.issue.message if f.issue else f.spectrum.label)
+    for r in results:
+        for f in r.fits:
+            for w in result_warnings(f.result) if f.result is not None else ():
+                log.warning("%s: %s", f.spectrum.full_label, w)
     sys.stderr.write(
         f"{sum(r.n_ok for r in results)} spectra fitted, {len(failed)} failed; results in {out}\n"
     )
