@@ -9,6 +9,8 @@ constant plus a step proportional to the peak integral), with Poisson noise from
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,20 @@ def test_default_template_recovers_fractions(region: str, rng: np.random.Generat
             assert abs(error) <= 4 * est.stderr + 1e-3, (region, sp, error, est.stderr)
         total = sum(result.species_areas[s].value for s in species)
         assert total > 0
+
+
+def test_ni_metal_broad_2p1_2_line_is_within_the_template(rng: np.random.Generator) -> None:
+    """Ni metal's 2p1/2 is about 1.67 times as broad as its 2p3/2 (Coster-Kronig decay): the
+    default Ni 2p template fits that ratio instead of stopping at a bound."""
+    spec = default_template("Ni 2p")
+    ni0 = spec.component("Ni0")
+    assert isinstance(ni0, Doublet)
+    truth = dataclasses.replace(ni0, fwhm_ratio=dataclasses.replace(ni0.fwhm_ratio, value=1.67))
+    metal = dataclasses.replace(spec, components=(truth,))
+    counts, _ = _synthetic(metal, {"Ni0": 1.0}, HEIGHT["Ni 2p"], rng)
+    result = fit(counts, apply_template(spec, counts))
+    assert result.ok, result.message
+    ratio = result.params["Ni0_fwhm_ratio"]
+    assert ratio.at_bound is None
+    assert ratio.stderr is not None
+    assert abs(ratio.value - 1.67) < 3 * ratio.stderr + 0.01, ratio
