@@ -19,6 +19,7 @@ from xpsfit.physics_checks import result_warnings
 from xpsfit.profile import DepthProfile
 from xpsfit.profile_fit import fit_profiles
 from xpsfit.profile_result import ProfileResult, SeedMode
+from xpsfit.reference import Library, load_library
 from xpsfit.result import FitResult
 from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
@@ -256,9 +257,9 @@ class FitController(QObject):
             work, "Profile fit", lambda found: self._store_profiles(found, started, note)
         )
 
-    def _advise(self, label: str, result: FitResult) -> None:
+    def _advise(self, label: str, result: FitResult, library: Library) -> None:
         """Log the physics advice on a fit (:func:`xpsfit.physics_checks.result_warnings`)."""
-        for w in result_warnings(result):
+        for w in result_warnings(result, library):
             self.message.emit(f"{label}: {w}", logging.WARNING)
 
     def _store(self, fitted: Mapping[str, Fitted]) -> None:
@@ -266,11 +267,12 @@ class FitController(QObject):
             return
         results = {sid: res for sid, (_spec, res) in fitted.items()}
         edited = {sid for sid, (spec, _res) in fitted.items() if self.doc.spec(sid) != spec}
+        library = load_library()
         for sid, res in results.items():
             level = logging.INFO if res.ok else logging.WARNING
             label = self.doc.spectrum(sid).label
             self.message.emit(f"{label}: {res.status}, reduced chi-square {res.redchi:.3g}", level)
-            self._advise(label, res)
+            self._advise(label, res, library)
         text = "Fit" if len(results) == 1 else f"Fit {len(results)} spectra"
         self.doc.undo_stack.push(FitResultsCommand(self.doc, results, text, edited))
         self.status.emit(_stored_text("Fit", len(results), len(edited)))
@@ -282,6 +284,7 @@ class FitController(QObject):
         """Store a profile job's results; spectra whose spec changed since ``started`` keep
         the edit and get their result as stale (as for single fits). A spectrum refused for
         negative counts gets ``note`` (the fit weights) in its log line."""
+        library = load_library()
         for pr in profiles:
             for f in pr.failures():
                 why = f.issue.message if f.issue else f.status
@@ -290,7 +293,7 @@ class FitController(QObject):
                 self.message.emit(f"{pr.sample} {f.region} level {f.level}: {why}", logging.WARNING)
             for f in pr.fits:
                 if f.result is not None:
-                    self._advise(f"{pr.sample} {f.region} level {f.level}", f.result)
+                    self._advise(f"{pr.sample} {f.region} level {f.level}", f.result, library)
         results = _match(self.doc, profiles, started)
         edited = {sid for sid in results if self.doc.spec(sid) != started[sid]}
         if edited:

@@ -141,3 +141,17 @@ def test_fit_advice_goes_to_the_log(window: MainWindow, qtbot) -> None:
     assert len(advice) == 1
     assert "high-BE end level" in advice[0]
     assert all(lv == logging.WARNING for lv, m in window.log_panel.entries if m in advice)
+
+
+def test_profile_advice_reads_the_library_once(window: MainWindow, qtbot, monkeypatch) -> None:
+    """Advice on a whole profile is checked against one reading of the reference library
+    (reading it per spectrum took 7 ms each, in the GUI thread)."""
+    from xpsfit_ui import fit_controller
+
+    reads = []
+    load = fit_controller.load_library
+    monkeypatch.setattr(fit_controller, "load_library", lambda: reads.append(1) or load())
+    window.fits.fit_profiles(window.doc.ids_where(sample="bare-LCO"))
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=120_000):
+        pass
+    assert len(reads) == 1

@@ -32,7 +32,7 @@ from xpsfit.errors import FitError, SpecError, XpsfitError
 from xpsfit.fitting import fit
 from xpsfit.io import read
 from xpsfit.physics_checks import result_warnings
-from xpsfit.reference import normalize_region
+from xpsfit.reference import load_library, normalize_region
 from xpsfit.result import Estimate, FitResult
 from xpsfit.spectrum import Spectrum
 from xpsfit.templates import Template, apply_template, default_template, load_template
@@ -189,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
     spectra = _select(everything, args.region or template.spec.region, args.file)
     refs = _references(everything, args)
     rows: list[dict[str, str]] = []
+    library = load_library()
     for spectrum in spectra:
         name = spectrum.full_label
         try:
@@ -199,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
             rows.append(_failed_row(spectrum, str(exc)))
             continue
         log.info("%s: %s (%s)", name, result.status, result.message)
-        for w in result_warnings(result):
+        for w in result_warnings(result, library):
             log.warning("%s: %s", name, w)
         rows += fit_table_rows(result, spectrum.region, name)
     buf = io.StringIO()

@@ -46,7 +46,7 @@ from xpsfit.physics_checks import result_warnings
 from xpsfit.profile import DepthProfile, DepthScale, group_by_sample
 from xpsfit.profile_fit import ChargeCorrection, fit_profiles
 from xpsfit.profile_result import ProfileResult
-from xpsfit.reference import normalize_region
+from xpsfit.reference import load_library, normalize_region
 from xpsfit.sensitivity import DEFAULT_VARIANTS, model_sensitivity
 from xpsfit.sensitivity_table import sensitivity_table
 from xpsfit.spec import FitSpec, FractionDef
@@ -229,9 +229,10 @@ def run(args: argparse.Namespace) -> int:
     failed = [f for r in results for f in r.failures()]
     for f in failed:
         log.warning("%s", f.issue.message if f.issue else f.spectrum.label)
+    library = load_library()
     for r in results:
         for f in r.fits:
-            for w in result_warnings(f.result) if f.result is not None else ():
+            for w in result_warnings(f.result, library) if f.result is not None else ():
                 log.warning("%s: %s", f.spectrum.full_label, w)
     sys.stderr.write(
         f"{sum(r.n_ok for r in results)} spectra fitted, {len(failed)} failed; results in {out}\n"
