@@ -20,8 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from xpsfit.demo import demo_depth_scale, demo_spectra
 from xpsfit.errors import XpsfitError
-from xpsfit.template_library import default_template
-from xpsfit.templates import apply_template
+from xpsfit.templates import default_specs
 from xpsfit_ui.main_window import MainWindow
 from xpsfit_ui.profile_data import SPUTTER_RATE_KEY
 
@@ -32,12 +31,11 @@ def load_demo(win: MainWindow) -> None:
     """Open the synthetic demo profile as a new document: each region's default template
     applied to every spectrum, the demo's sputter rate as depth scale."""
     project = win.doc.with_spectra(demo_spectra())
-    specs = {}
-    for sid, spectrum in project.spectra.items():
-        try:
-            specs[sid] = apply_template(default_template(spectrum.region), spectrum)
-        except XpsfitError as exc:
-            win.log_panel.add(f"{spectrum.label}: no default model ({exc})", logging.WARNING)
+    specs, missing = default_specs(project.spectra)
+    for sid, reason in missing.items():
+        win.log_panel.add(
+            f"{project.spectra[sid].label}: no default model ({reason})", logging.WARNING
+        )
     settings = dict(project.settings)
     rate = demo_depth_scale().rate
     if rate is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 import xpsfit
 from xpsfit.errors import ParseError, XpsfitError
 from xpsfit.project import PROJECT_SUFFIX
+from xpsfit.templates import default_specs
 from xpsfit_ui.data_tree import DataTree
 from xpsfit_ui.dialogs.sensitivity_dialog import SensitivityDialog
 from xpsfit_ui.document import Document
@@ -203,14 +205,29 @@ class MainWindow(QMainWindow):
         return len(spectra)
 
     def add_spectra(self, spectra: list[xpsfit.Spectrum], text: str) -> None:
-        """Add spectra as one undoable step and show the first new one."""
+        """Add spectra as one undoable step, each starting from its region's default template
+        (:func:`xpsfit.templates.default_specs`), and show the first new one."""
         from xpsfit_ui.commands import ProjectCommand
 
         before = set(self.doc.ids())
-        self.doc.undo_stack.push(ProjectCommand(self.doc, self.doc.with_spectra(spectra), text))
-        new = [sid for sid in self.doc.ids() if sid not in before]
+        project = self.doc.with_spectra(spectra)
+        new = {sid: sp for sid, sp in project.spectra.items() if sid not in before}
+        specs, missing = default_specs(new)
+        project = replace(project, specs={**project.specs, **specs})
+        self.doc.undo_stack.push(ProjectCommand(self.doc, project, text))
+        if specs:
+            self.log_panel.add(
+                f"{len(specs)} of {len(new)} spectra start from their region's default template "
+                "(Model > Templates applies another)"
+            )
+        regions = sorted({new[sid].region or "(no region)" for sid in missing})
+        if regions:
+            self.log_panel.add(
+                f"No default model for {', '.join(regions)}: add components with Model > Add from "
+                "library or apply a template"
+            )
         if new:
-            self.doc.set_current(new[0])
+            self.doc.set_current(next(iter(new)))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():

@@ -21,15 +21,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import platformdirs
 
 from xpsfit.atomic import write_text_atomic
-from xpsfit.errors import FitError, SpecError
+from xpsfit.errors import FitError, SpecError, XpsfitError
 from xpsfit.lineshapes import LINESHAPES
-from xpsfit.reference import normalize_region
+from xpsfit.reference import Library, load_library, normalize_region
 from xpsfit.result import FitResult
 from xpsfit.spec import Doublet, FitSpec, Param, Peak
 from xpsfit.specjson import decode_float, encode_float, spec_from_dict, spec_to_dict
@@ -43,6 +43,7 @@ __all__ = [
     "Template",
     "apply_template",
     "check_spec",
+    "default_specs",
     "default_template",
     "load_template",
     "save_template",
@@ -52,6 +53,8 @@ __all__ = [
     "template_to_dict",
     "user_template_dir",
 ]
+
+K = TypeVar("K")
 
 TEMPLATE_FORMAT = "xpsfit-template"
 #: Version written by this xpsfit; files of this or an older version are read.
@@ -341,3 +344,43 @@ def apply_template(template: Template | FitSpec, spectrum: Spectrum) -> FitSpec:
         for c in spec.components
     )
     return replace(spec, window=window, components=comps)
+
+
+def default_specs(
+    spectra: Mapping[K, Spectrum], library: Library | None = None
+) -> tuple[dict[K, FitSpec], dict[K, str]]:
+    """Every spectrum's starting model: its region's default template, applied to it.
+
+    Parameters
+    ----------
+    spectra
+        Spectra by any key (e.g. a project's spectrum ids).
+    library
+        The reference library; default :func:`xpsfit.reference.load_library` (read once).
+
+    Returns
+    -------
+    tuple
+        ``(specs, missing)``: the applied templates (:func:`apply_template`) by key, and for
+        the spectra without one the reason (the library has no such region, or the template
+        does not fit the data) by key.
+    """
+    lib = load_library() if library is None else library
+    templates: dict[str, FitSpec | XpsfitError] = {}
+    specs: dict[K, FitSpec] = {}
+    missing: dict[K, str] = {}
+    for key, spectrum in spectra.items():
+        if spectrum.region not in templates:
+            try:
+                templates[spectrum.region] = default_template(spectrum.region, library=lib)
+            except XpsfitError as exc:
+                templates[spectrum.region] = exc
+        template = templates[spectrum.region]
+        if isinstance(template, XpsfitError):
+            missing[key] = str(template)
+            continue
+        try:
+            specs[key] = apply_template(template, spectrum)
+        except XpsfitError as exc:
+            missing[key] = str(exc)
+    return specs, missing

@@ -22,6 +22,7 @@ from xpsfit.templates import (
     TEMPLATE_SCHEMA_VERSION,
     Template,
     apply_template,
+    default_specs,
     default_template,
     load_template,
     save_template,
@@ -284,3 +285,14 @@ def test_documented_library_layout_is_valid() -> None:
     (level,) = parse_element_file(tomllib.loads(layout), "README.md")
     assert level.region == "Co 2p"
     assert level.get("Co3+").alternative("feng2023") is not None
+
+
+def test_default_specs_apply_each_regions_template_and_name_the_rest(library: Library) -> None:
+    be = np.arange(770.0, 810.0, 0.1)
+    co = Spectrum(be, 1000.0 + 0.0 * be, region="Co 2p")
+    survey = Spectrum(np.arange(0.0, 1200.0, 1.0), np.full(1200, 50.0), region="Survey")
+    specs, missing = default_specs({"a": co, "b": survey, "c": co}, library)
+    assert specs["a"] == apply_template(default_template("Co 2p", library=library), co)
+    assert specs["c"] == specs["a"]
+    assert set(missing) == {"b"}
+    assert "Survey" in missing["b"]

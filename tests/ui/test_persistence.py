@@ -101,3 +101,21 @@ def test_read_errors_go_to_the_log_and_raw_files_stay_unchanged(
     assert len(window.doc.ids()) == before
     window.save_to(tmp_path / "p.xpsproj")
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in raw} == digests
+
+
+def test_opened_spectra_start_from_their_default_templates(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    files = write_demo(tmp_path / "demo")
+    raw = [p for p in files if p.suffix.lower() in (".vms", ".vamas")][:1]
+    before = set(window.doc.ids())
+    added = window.open_paths(raw)
+    new = [sid for sid in window.doc.ids() if sid not in before]
+    assert len(new) == added > 0
+    for sid in new:  # every demo region is in the library: each starts with its model
+        spec = window.doc.spec(sid)
+        assert spec.components, window.doc.spectrum(sid).label
+        assert spec.region == window.doc.spectrum(sid).region
+    assert any(f"{added} of {added} spectra start from" in m for _, m in window.log_panel.entries)
+    window.doc.undo_stack.undo()  # spectra and their models go in one step
+    assert set(window.doc.ids()) == before
