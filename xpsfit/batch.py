@@ -31,6 +31,7 @@ from xpsfit import __version__
 from xpsfit.batch_run import DaskRunner, PoolRunner, Runner, SequentialRunner, Task
 from xpsfit.batch_store import (
     BatchError,
+    advised_count,
     done_units,
     fingerprint_changes,
     read_manifest,
@@ -82,6 +83,9 @@ class BatchResult:
         The Dask dashboard of the cluster, when one was used.
     paths
         CSV tables and map files written by this call.
+    n_advised
+        Fitted spectra with advice on their fit (column ``advice`` of the spectra table,
+        :func:`xpsfit.physics_checks.result_warnings`).
     """
 
     out: Path
@@ -92,6 +96,7 @@ class BatchResult:
     complete: bool
     dashboard_link: str | None
     paths: tuple[Path, ...]
+    n_advised: int = 0
 
     @property
     def n_ok(self) -> int:
@@ -392,5 +397,6 @@ def fit_many(
     counts = status_counts(folder, ids)
     reused = len(units) - len(tasks)
     return BatchResult(
-        folder, manifest["n_spectra"], counts, ran, reused, complete, runner.link, tuple(written)
-    )
+        folder, manifest["n_spectra"], counts, ran, reused, complete, runner.link, tuple(written),
+        advised_count(folder, ids),
+    )  # fmt: skip

@@ -5,7 +5,7 @@ Layout of ``OUT``:
 - ``manifest.json``: the inputs (path, size, modification time, spectrum count), the
   templates, the options and the plan (units); what a resumed run checks and reuses;
 - ``spectra/<unit>.parquet``: one row per spectrum (:data:`SPECTRA_COLUMNS`): where it
-  came from, status, code and reason, reduced chi-square, region area and the area
+  came from, status, code and reason, advice on the fit, reduced chi-square, region area and the area
   corrected for sensitivity (for atomic %), map position;
 - ``lines/<unit>.parquet``: one row per fitted line (:data:`LINE_COLUMNS`);
 - ``fractions/<unit>.parquet``: one row per fraction of a usable fit (:data:`FRACTION_COLUMNS`).
@@ -39,6 +39,7 @@ __all__ = [
     "SPECTRA_COLUMNS",
     "BatchError",
     "RowSink",
+    "advised_count",
     "done_units",
     "fingerprint_changes",
     "read_manifest",
@@ -59,7 +60,7 @@ SPECTRA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file", "string"), ("index", "int64"), ("block", "string"), ("sample", "string"),
     ("region", "string"), ("level", "int64"), ("etch_time_s", "float64"), ("x", "float64"),
     ("y", "float64"), ("status", "string"), ("code", "string"), ("reason", "string"),
-    ("redchi", "float64"), ("nfev", "int64"), ("area", "float64"), ("area_err", "float64"),
+    ("advice", "string"), ("redchi", "float64"), ("nfev", "int64"), ("area", "float64"), ("area_err", "float64"),
     ("rsf", "float64"), ("quant_area", "float64"), ("quant_err", "float64"),
 )  # fmt: skip
 LINE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -114,9 +115,11 @@ class RowSink:
         reason: str,
         result: FitResult | None = None,
         quant: Mapping[str, Any] | None = None,
+        advice: str = "",
     ) -> None:
-        """The status row of one spectrum (``quant``: area columns of a usable fit)."""
-        row = {**head, "status": status, "code": code, "reason": reason}
+        """The status row of one spectrum (``quant``: area columns of a usable fit;
+        ``advice``: :func:`xpsfit.physics_checks.result_warnings` of it, joined by ``"; "``)."""
+        row = {**head, "status": status, "code": code, "reason": reason, "advice": advice}
         row["redchi"] = None if result is None else result.redchi
         row["nfev"] = None if result is None else result.nfev
         self.rows["spectra"].append({**row, **(quant or {})})
@@ -191,6 +194,18 @@ def status_counts(out: Path, units: Sequence[str]) -> dict[str, int]:
     return counts
 
 
+def advised_count(out: Path, units: Sequence[str]) -> int:
+    """Spectra of the finished ``units`` with advice on their fit (column ``advice``; parts
+    written before that column existed count none)."""
+    pq = require_pyarrow()
+    n = 0
+    for unit in sorted(done_units(out) & set(units)):
+        path = part_path(out, "spectra", unit)
+        if "advice" in pq.read_schema(path).names:
+            n += sum(1 for a in pq.read_table(path, columns=["advice"]).column(0).to_pylist() if a)
+    return n
+
+
 def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:
     """Write ``manifest.json`` atomically (sorted keys, so equal runs give equal files)."""
     write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -256,9 +271,10 @@ def _csv_rows(out: Path, units: Sequence[str]) -> Iterator[tuple[str, list[Any]]
         for ln in read_part(out, "lines", unit):
             lines.setdefault((ln["file"], ln["index"]), []).append(ln)
         for s in spectra:
-            yield "status", [s[c] for c in STATUS_CSV_COLUMNS]
+            row = [s.get(c) for c in STATUS_CSV_COLUMNS]  # parts of older runs lack "advice"
+            yield "status", row
             if s["status"] != "ok":
-                yield "failed", [s[c] for c in STATUS_CSV_COLUMNS]
+                yield "failed", row
             head = [s["file"], s["sample"], s["region"], s["level"], s["etch_time_s"], None]
             tail = [s["status"], f"{s['code']}: {s['reason']}" if s["code"] else ""]
             where = [s["index"], s["x"], s["y"]]

@@ -27,11 +27,12 @@ from typing import Any
 from xpsfit.batch_store import RowSink, write_unit
 from xpsfit.errors import XpsfitError
 from xpsfit.io import read
+from xpsfit.physics_checks import result_warnings
 from xpsfit.profile_jobs import make_job, run_job
 from xpsfit.profile_result import SpectrumFit
 from xpsfit.profile_transport import decode_outcome
 from xpsfit.quantify import QuantSettings, corrected_area, load_scofield, region_area
-from xpsfit.reference import normalize_region
+from xpsfit.reference import Library, load_library, normalize_region
 from xpsfit.result import FitResult
 from xpsfit.spec_transport import encode_spec
 from xpsfit.spectrum import Spectrum
@@ -121,6 +122,7 @@ def _record(
     spectrum: Spectrum,
     outcome: Mapping[str, Any],
     quant: _Quant,
+    library: Library,
 ) -> None:
     """Rows of one fitted (or refused) spectrum (a job's outcome has a fit, an issue or both)."""
     result, issue = decode_outcome(outcome)
@@ -129,7 +131,8 @@ def _record(
         sink.spectrum(head, status, issue.code, issue.message, result)
     else:
         assert result is not None
-        sink.spectrum(head, "ok", "", "", result, quant.cells(spectrum, result))
+        advice = "; ".join(str(w) for w in result_warnings(result, library))
+        sink.spectrum(head, "ok", "", "", result, quant.cells(spectrum, result), advice)
     if result is not None:
         sink.lines(head, result)
         if issue is None:
@@ -142,6 +145,7 @@ def _fit_group(
     items: list[tuple[dict[str, Any], Spectrum]],
     options: Mapping[str, Any],
     quant: _Quant,
+    library: Library,
 ) -> None:
     """Fit spectra of one template, in order, each from the template."""
     chain = [(str(n), s) for n, (_, s) in enumerate(items)]
@@ -157,7 +161,7 @@ def _fit_group(
     )
     outcomes = {o["key"]: o for o in run_job({**job, "live": True})}
     for n, (head, spectrum) in enumerate(items):
-        _record(sink, head, spectrum, outcomes[str(n)], quant)
+        _record(sink, head, spectrum, outcomes[str(n)], quant, library)
 
 
 def _spectra_of(unit: Mapping[str, Any], sink: RowSink) -> list[tuple[dict[str, Any], Spectrum]]:
@@ -194,7 +198,7 @@ def run_unit(unit: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, A
     """
     sink = RowSink()
     templates: Mapping[str, dict[str, Any]] = context["templates"]
-    quant = _Quant.load()
+    quant, library = _Quant.load(), load_library()
     groups: dict[str, list[tuple[dict[str, Any], Spectrum]]] = {}
     for head, spectrum in _spectra_of(unit, sink):
         key = normalize_region(spectrum.region)
@@ -204,6 +208,6 @@ def run_unit(unit: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, A
             continue
         groups.setdefault(key, []).append((head, spectrum))
     for key, items in groups.items():
-        _fit_group(sink, templates[key], items, context["options"], quant)
+        _fit_group(sink, templates[key], items, context["options"], quant, library)
     write_unit(Path(context["out"]), str(unit["id"]), sink)
     return {"id": unit["id"], "spectra": sink.n_spectra, "ok": sink.n_ok, "pid": os.getpid()}

@@ -3,6 +3,7 @@ found away from its library binding energy; printed by ``xpsfit fit``."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import logging
 from pathlib import Path
@@ -97,3 +98,21 @@ def test_fit_command_prints_the_advice(
         assert main(["fit", str(data), "--template", str(template), "--out", str(tmp_path)]) == 0
     (advice,) = [r.getMessage() for r in caplog.records if "average_points" in r.getMessage()]
     assert advice.startswith("C 1s [coarse]: background.average_points: the high-BE end level")
+
+
+def test_batch_runs_record_the_advice(
+    rng: np.random.Generator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    coarse = dataclasses.replace(_c1s(rng, 0.5), block="coarse")
+    fine = dataclasses.replace(_c1s(rng, 0.05), block="fine")
+    spectra = tmp_path / "c1s.vms"
+    write_vamas(spectra, [coarse, fine])
+    template = tmp_path / "c1s.json"
+    save_template(template, Template(spec=_spec((280.0, 287.1)), name="tight C 1s"))
+    out = tmp_path / "out"
+    assert main(["batch", str(spectra), "--template", str(template), "--out", str(out)]) == 0
+    with open(out / "status.csv", encoding="utf-8") as fh:
+        rows = {r["block"]: r for r in csv.DictReader(fh)}
+    assert rows["coarse"]["advice"].startswith("background.average_points: the high-BE end")
+    assert rows["fine"]["advice"] == ""
+    assert "1 fitted spectra have advice on their fit" in capsys.readouterr().err

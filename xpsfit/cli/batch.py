@@ -81,6 +81,12 @@ def expand_inputs(patterns: list[str]) -> list[str]:
 def _report(result: BatchResult) -> int:
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result.counts.items()))
     sys.stderr.write(f"{result.n_spectra} spectra: {counts}; results in {result.out}\n")
+    if result.n_advised:
+        where = "status.csv" if (result.out / "status.csv").exists() else "spectra/"
+        sys.stderr.write(
+            f"{result.n_advised} fitted spectra have advice on their fit (column advice of "
+            f"{result.out / where})\n"
+        )
     bad = sum(n for status, n in result.counts.items() if status not in ("ok", "skipped"))
     if bad:
         where = "failed.csv" if (result.out / "failed.csv").exists() else "spectra/ (status)"
