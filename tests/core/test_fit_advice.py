@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from xpsfit import Spectrum, fit
+from xpsfit.batch import fit_many
+from xpsfit.batch_store import advised_count, part_path, write_csv_tables
 from xpsfit.cli import main
 from xpsfit.io.vamas_write import write_vamas
 from xpsfit.lineshapes import gl
@@ -116,3 +118,21 @@ def test_batch_runs_record_the_advice(
     assert rows["coarse"]["advice"].startswith("background.average_points: the high-BE end")
     assert rows["fine"]["advice"] == ""
     assert "1 fitted spectra have advice on their fit" in capsys.readouterr().err
+
+
+def test_parts_written_before_the_advice_column_still_make_tables(
+    rng: np.random.Generator, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    spectra = [dataclasses.replace(_c1s(rng, 0.5), block=f"b{k}") for k in range(4)]
+    tight = _spec((280.0, 287.1))
+    first = fit_many(spectra, {"C 1s": tight}, tmp_path, jobs=1, chunk_size=2)
+    assert first.n_advised == 4
+    units = sorted(p.stem for p in (tmp_path / "spectra").glob("*.parquet"))
+    old = part_path(tmp_path, "spectra", units[0])
+    pq.write_table(pq.read_table(old).drop(["advice"]), old)  # as an older version wrote it
+    assert advised_count(tmp_path, units) == 2
+    write_csv_tables(tmp_path, units)
+    with open(tmp_path / "status.csv", encoding="utf-8") as fh:
+        advice = [r["advice"] for r in csv.DictReader(fh)]
+    assert [bool(a) for a in advice] == [False, False, True, True]
