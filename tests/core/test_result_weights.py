@@ -116,9 +116,9 @@ def test_batch_workers_fit_with_the_run_weights(
     record = RowSink.spectrum
 
     def spy(self: RowSink, head: Any, status: str, code: str, reason: str,
-            result: Any = None, quant: Any = None) -> None:  # fmt: skip
+            result: Any = None, *rest: Any) -> None:  # fmt: skip
         seen.append(None if result is None else result.weights)
-        record(self, head, status, code, reason, result, quant)
+        record(self, head, status, code, reason, result, *rest)
 
     monkeypatch.setattr(RowSink, "spectrum", spy)
     run = fit_many(levels, {"C 1s": _spec()}, tmp_path, jobs=1, weights="uniform", maps=False)
