@@ -257,5 +257,6 @@ def run_job(
             continue
         out.append(outcome_of(key, spectrum, result, live=bool(job.get("live"))))
         if result.ok and seeding:
-            start, previous = (seeded_start(result, template, template_start),), result
+            seeded = seeded_start(result, template, template_start)
+            start, previous = ((seeded,) if seeded else ()), result
     return out

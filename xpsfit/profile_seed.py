@@ -85,7 +85,8 @@ def seeded_start(
     the template's start (:data:`SEED_SIGNIFICANCE`), is not on a bound and has an error bar;
     otherwise, and for every parameter of a component that vanished (zero area), it is left
     out and starts from the template's value. The fitted background parameters are carried
-    unless one of them ended on a bound. ``template_start``: :func:`xpsfit.models.start_values`
+    unless one of them ended on a bound. When no line parameter moved (only areas, which the
+    fit solves anyway), nothing is carried: the level starts from the template. ``template_start``: :func:`xpsfit.models.start_values`
     of the template (computed when not given).
     """
     start = start_values(template) if template_start is None else template_start
@@ -99,6 +100,9 @@ def seeded_start(
         if name not in skip and _moved(value, fitted):
             assert fitted is not None
             out[name] = fitted.value
+    areas = {param_name(c.id, "area") for c in template.components}
+    if not set(out) - areas:
+        return {}  # no line moved: the template's start is this level's start
     background = {n: p for n, p in result.params.items() if n.startswith("bg_")}
     if result.spec.background.kind == template.background.kind and not any(
         p.at_bound for p in background.values()

@@ -64,6 +64,15 @@ def test_significant_moves_are_carried_and_the_rest_restarts(rng: np.random.Gene
     assert seeded["bg_k"] == result.params["bg_k"].value
 
 
+def test_a_level_where_no_line_moved_starts_from_the_template(rng: np.random.Generator) -> None:
+    # both lines where the template puts them: the fit moves no center or width significantly
+    peaks = gl(BE, 30_000.0, 284.6, 1.0, m=30.0) + gl(BE, 8_000.0, 287.0, 1.2, m=30.0)
+    y = 300.0 + peaks + 0.05 * cumulative_integral(BE, peaks)
+    result = fit(Spectrum(BE, rng.poisson(y).astype(float), region="C 1s"), _template())
+    assert result.ok, result.message
+    assert seeded_start(result, _template()) == {}
+
+
 def test_a_collapsed_component_restarts_from_the_template() -> None:
     template = _template(b_center=288.0)
     # no B line and a shallow dip where B sits: B's best area is on its bound (zero)
