@@ -19,7 +19,8 @@ Run: ``python benchmarks/bench_profile.py [--jobs N] [--mc N]``. Measures, in on
 3. the process pool against one process, on the demo and on a 500-spectrum profile;
 4. Monte Carlo error bars with N replicas per spectrum (default 100) on the whole demo.
 
-xpsfit timings are medians of ``--repeats`` runs, the lmfit baseline the median of two.
+xpsfit timings are medians of ``--repeats`` runs (the calls compared in 1b and 2 alternate), the
+lmfit baseline the median of two.
 """
 
 from __future__ import annotations
@@ -245,19 +246,23 @@ def _library_comparison(
 ) -> None:
     """1b: xpsfit and lmfit both started from the default templates of every region."""
     templates = {r: default_template(r) for r in dict.fromkeys(s.region for s in spectra)}
-    runs = {}
-    for seed in ("template", "previous"):
-        for n_jobs in (1, jobs):
-            runs[seed, n_jobs] = _median(
-                lambda s=seed, j=n_jobs: fit_profiles(profiles, templates, seed=s, jobs=j), repeats
+    configs = [(seed, n_jobs) for seed in ("template", "previous") for n_jobs in (1, jobs)]
+    times: dict[tuple[str, int], list[float]] = {c: [] for c in configs}
+    last: dict[tuple[str, int], object] = {}
+    for _ in range(repeats):  # alternating, so that a drift of the machine hits all alike
+        for seed, n_jobs in configs:
+            t, last[seed, n_jobs] = _timed(
+                lambda s=seed, j=n_jobs: fit_profiles(profiles, templates, seed=s, jobs=j)
             )
+            times[seed, n_jobs].append(t)
+    runs = {c: (statistics.median(times[c]), last[c]) for c in configs}
     lm = lmfit_from_templates(spectra, templates)
     for (seed, n_jobs), (t, res) in runs.items():
         errs = _xpsfit_co2_errors(res)  # type: ignore[arg-type]
         bad = sum(not f.ok for pr in res for f in pr.fits)  # type: ignore[attr-defined]
         print(
             f"1b. default templates, xpsfit seed={seed}, {n_jobs} process(es): {t:.3f} s "
-            f"(median of {repeats}); {bad} not ok; Co2+ error mean {statistics.mean(errs):.2f} "
+            f"(median of {repeats}, alternating); {bad} not ok; Co2+ error mean {statistics.mean(errs):.2f} "
             f"/ max {max(errs):.2f} points ({len(errs)} Co 2p fits); ratio lmfit / xpsfit = "
             f"{lm.seconds / t:.1f}x"
         )
@@ -342,13 +347,18 @@ def _worse(a: list[ProfileResult], b: list[ProfileResult]) -> tuple[int, int, fl
 def _seeding(
     profiles: list[DepthProfile], specs: dict[str, FitSpec], repeats: int, label: str
 ) -> None:
-    t_s, seeded = _median(lambda: fit_profiles(profiles, specs, seed="previous", jobs=1), repeats)
-    t_t, templ = _median(lambda: fit_profiles(profiles, specs, seed="template", jobs=1), repeats)
-    n_worse, n, ratio = _worse(seeded, templ)  # type: ignore[arg-type]
+    times: dict[str, list[float]] = {"previous": [], "template": []}
+    out: dict[str, object] = {}
+    for _ in range(repeats):  # alternating, so that a drift of the machine hits both alike
+        for seed, runs in times.items():
+            t, out[seed] = _timed(lambda s=seed: fit_profiles(profiles, specs, seed=s, jobs=1))
+            runs.append(t)
+    t_s, t_t = (statistics.median(times[s]) for s in ("previous", "template"))
+    n_worse, n, ratio = _worse(out["previous"], out["template"])  # type: ignore[arg-type]
     print(
-        f"2. {label}: seeded {t_s:.3f} s vs template-started {t_t:.3f} s (1 process, median of "
-        f"{repeats}); seeded ends at a higher chi-square in {n_worse} of {n} spectra "
-        f"(max ratio seeded/template {ratio:.6f})"
+        f"2. {label}: seeded {t_s:.3f} s vs template-started {t_t:.3f} s (1 process, medians "
+        f"of {repeats} alternating calls); seeded ends at a higher chi-square in {n_worse} of "
+        f"{n} spectra (max ratio seeded/template {ratio:.6f})"
     )
 
 
