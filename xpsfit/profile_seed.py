@@ -86,8 +86,9 @@ def seeded_start(
     otherwise, and for every parameter of a component that vanished (zero area), it is left
     out and starts from the template's value. The fitted background parameters are carried
     unless one of them ended on a bound. When no line parameter moved (only areas, which the
-    fit solves anyway), nothing is carried: the level starts from the template. ``template_start``: :func:`xpsfit.models.start_values`
-    of the template (computed when not given).
+    fit solves anyway), nothing is carried: the level starts from the template.
+    ``template_start``: :func:`xpsfit.models.start_values` of the template (computed when not
+    given).
     """
     start = start_values(template) if template_start is None else template_start
     skip: set[str] = set()
