@@ -5,8 +5,8 @@ Layout of ``OUT``:
 - ``manifest.json``: the inputs (path, size, modification time, spectrum count), the
   templates, the options and the plan (units); what a resumed run checks and reuses;
 - ``spectra/<unit>.parquet``: one row per spectrum (:data:`SPECTRA_COLUMNS`): where it
-  came from, status, code and reason, advice on the fit, reduced chi-square, region area and the area
-  corrected for sensitivity (for atomic %), map position;
+  came from, status, code and reason, advice on the fit, reduced chi-square, region area and
+  the area corrected for sensitivity (for atomic %), map position;
 - ``lines/<unit>.parquet``: one row per fitted line (:data:`LINE_COLUMNS`);
 - ``fractions/<unit>.parquet``: one row per fraction of a usable fit (:data:`FRACTION_COLUMNS`).
 
@@ -60,8 +60,9 @@ SPECTRA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file", "string"), ("index", "int64"), ("block", "string"), ("sample", "string"),
     ("region", "string"), ("level", "int64"), ("etch_time_s", "float64"), ("x", "float64"),
     ("y", "float64"), ("status", "string"), ("code", "string"), ("reason", "string"),
-    ("advice", "string"), ("redchi", "float64"), ("nfev", "int64"), ("area", "float64"), ("area_err", "float64"),
-    ("rsf", "float64"), ("quant_area", "float64"), ("quant_err", "float64"),
+    ("advice", "string"), ("redchi", "float64"), ("nfev", "int64"), ("area", "float64"),
+    ("area_err", "float64"), ("rsf", "float64"), ("quant_area", "float64"),
+    ("quant_err", "float64"),
 )  # fmt: skip
 LINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file", "string"), ("index", "int64"), ("component", "string"), ("line", "string"),
