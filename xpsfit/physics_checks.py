@@ -217,9 +217,10 @@ def background_warnings(result: FitResult) -> list[PhysicsWarning]:
     Returns
     -------
     list of PhysicsWarning
-        At most one per end (component ``"background"``, key ``"average_points"``): when the inner half of the averaged
-        channels differs from the outer half by more than :data:`END_TREND_SIGMAS` standard
-        errors and the end level from the outer half by more than 2 %.
+        At most one per end (component ``"background"``, key ``"average_points"``): when
+        the inner half of the averaged channels differs from the outer half by more than
+        :data:`END_TREND_SIGMAS` standard errors and the end level from the outer half by
+        more than 2 %.
     """
     bg = result.spec.background
     static = bg.kind in ("shirley", "linear") or (bg.kind == "tougaard" and "B" not in bg.params)
