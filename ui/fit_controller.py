@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from xpsfit.errors import XpsfitError
 from xpsfit.fitting import Weights, fit
-from xpsfit.physics_checks import result_warnings
+from xpsfit.physics_checks import grouped_advice, result_warnings
 from xpsfit.profile import DepthProfile
 from xpsfit.profile_fit import fit_profiles
 from xpsfit.profile_result import ProfileResult, SeedMode
@@ -291,9 +291,14 @@ class FitController(QObject):
                 if f.issue is not None and f.issue.code == "negative_counts":
                     why = f"{why} {note}"
                 self.message.emit(f"{pr.sample} {f.region} level {f.level}: {why}", logging.WARNING)
-            for f in pr.fits:
-                if f.result is not None:
-                    self._advise(f"{pr.sample} {f.region} level {f.level}", f.result, library)
+        series = (
+            (f"{pr.sample} {f.region}", f.level, f.result)
+            for pr in profiles
+            for f in pr.fits
+            if f.result is not None
+        )
+        for line in grouped_advice(series, library):
+            self.message.emit(line, logging.WARNING)
         results = _match(self.doc, profiles, started)
         edited = {sid for sid in results if self.doc.spec(sid) != started[sid]}
         if edited:

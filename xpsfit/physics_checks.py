@@ -8,6 +8,8 @@
 * :func:`background_warnings` (after a fit, on the result): a static background whose end level
   was averaged over channels in which the data clearly change (on a coarse energy grid the
   averaged channels reach into the peak and lift the end level above the data at the end).
+* :func:`result_warnings` gathers the advice on one fit, :func:`grouped_advice` on a series
+  (one line per depth-profile series and kind of advice, naming the levels).
 
 The first two look the region up in the reference library; a region it does not know gives no
 warning.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +35,7 @@ __all__ = [
     "PhysicsWarning",
     "background_warnings",
     "fit_warnings",
+    "grouped_advice",
     "result_warnings",
     "spec_warnings",
 ]
@@ -266,3 +270,50 @@ def result_warnings(result: FitResult, library: Library | None = None) -> list[P
         if found and center is not None and center.stderr is not None and not center.at_bound:
             determined.append(w)
     return [*determined, *background_warnings(result)]
+
+
+def _levels_text(levels: list[int]) -> str:
+    """``[0, 1, 2, 5]`` -> ``"0-2, 5"``."""
+    runs: list[list[int]] = []
+    for lv in sorted(levels):
+        if runs and lv == runs[-1][-1] + 1:
+            runs[-1].append(lv)
+        else:
+            runs.append([lv])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def grouped_advice(
+    fits: Iterable[tuple[str, int, FitResult]], library: Library | None = None
+) -> list[str]:
+    """The advice on many fits of a series, one line per series and kind of advice.
+
+    Parameters
+    ----------
+    fits
+        ``(series, level, result)``: e.g. ``"bare-LCO Co 2p"``, the etch level, its fit.
+    library
+        The library; default :func:`xpsfit.reference.load_library` (read once).
+
+    Returns
+    -------
+    list of str
+        ``"<series>, level(s) <levels> (<n> of <m> fitted): <advice at the first of them>"``
+        per series and (component, key), in the order first met.
+    """
+    lib = load_library() if library is None else library
+    fitted: dict[str, int] = {}
+    groups: dict[tuple[str, str, str], list[tuple[int, PhysicsWarning]]] = {}
+    for series, level, result in fits:
+        fitted[series] = fitted.get(series, 0) + 1
+        for w in result_warnings(result, lib):
+            groups.setdefault((series, w.component, w.key), []).append((level, w))
+    out = []
+    for (series, _, _), found in groups.items():
+        levels = [lv for lv, _ in found]
+        word = "level" if len(levels) == 1 else "levels"
+        out.append(
+            f"{series}, {word} {_levels_text(levels)} ({len(levels)} of {fitted[series]} "
+            f"fitted): {found[0][1]}"
+        )
+    return out

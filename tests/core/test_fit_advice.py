@@ -17,7 +17,7 @@ from xpsfit.batch_store import advised_count, part_path, write_csv_tables
 from xpsfit.cli import main
 from xpsfit.io.vamas_write import write_vamas
 from xpsfit.lineshapes import gl
-from xpsfit.physics_checks import background_warnings, result_warnings
+from xpsfit.physics_checks import background_warnings, grouped_advice, result_warnings
 from xpsfit.result import FitResult
 from xpsfit.spec import BackgroundKind, BackgroundSpec, FitSpec, Param, Peak
 from xpsfit.templates import Template, save_template
@@ -136,3 +136,36 @@ def test_parts_written_before_the_advice_column_still_make_tables(
     with open(tmp_path / "status.csv", encoding="utf-8") as fh:
         advice = [r["advice"] for r in csv.DictReader(fh)]
     assert [bool(a) for a in advice] == [False, False, True, True]
+
+
+def test_advice_on_a_series_is_one_line_naming_the_levels(rng: np.random.Generator) -> None:
+    tight = _spec((280.0, 287.1))
+    fits = [("film C 1s", lv, _fit(_c1s(rng, 0.5), tight)) for lv in (0, 1, 2, 5)]
+    fits.append(("film C 1s", 6, _fit(_c1s(rng, 0.05), tight)))  # a fine grid: no advice
+    (line,) = grouped_advice(fits)
+    assert line.startswith("film C 1s, levels 0-2, 5 (4 of 5 fitted): background.average_points")
+    assert grouped_advice(fits[4:]) == []
+
+
+def test_profile_command_groups_the_advice(
+    rng: np.random.Generator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    levels = [
+        dataclasses.replace(
+            _c1s(rng, 0.5), sample="film", block=f"C1s/{lv}", etch_level=lv, etch_time=30.0 * lv
+        )
+        for lv in range(3)
+    ]
+    data = tmp_path / "film.vms"
+    write_vamas(data, levels)
+    template = tmp_path / "c1s.json"
+    save_template(template, Template(spec=_spec((280.0, 287.1)), name="tight C 1s"))
+    with caplog.at_level(logging.WARNING, logger="xpsfit"):
+        code = main(
+            ["profile", str(data), "--template", str(template), "--out", str(tmp_path / "out"),
+             "--jobs", "1"]
+        )  # fmt: skip
+    assert code == 0
+    advice = [r.getMessage() for r in caplog.records if "average_points" in r.getMessage()]
+    assert len(advice) == 1
+    assert advice[0].startswith("film C 1s, levels 0-2 (3 of 3 fitted): background.average_points")

@@ -42,11 +42,11 @@ from xpsfit.export import Table
 from xpsfit.export_bundle import write_bundle
 from xpsfit.expressions import names as expression_names
 from xpsfit.io import read
-from xpsfit.physics_checks import result_warnings
+from xpsfit.physics_checks import grouped_advice
 from xpsfit.profile import DepthProfile, DepthScale, group_by_sample
 from xpsfit.profile_fit import ChargeCorrection, fit_profiles
 from xpsfit.profile_result import ProfileResult
-from xpsfit.reference import load_library, normalize_region
+from xpsfit.reference import normalize_region
 from xpsfit.sensitivity import DEFAULT_VARIANTS, model_sensitivity
 from xpsfit.sensitivity_table import sensitivity_table
 from xpsfit.spec import FitSpec, FractionDef
@@ -229,11 +229,14 @@ def run(args: argparse.Namespace) -> int:
     failed = [f for r in results for f in r.failures()]
     for f in failed:
         log.warning("%s", f.issue.message if f.issue else f.spectrum.label)
-    library = load_library()
-    for r in results:
-        for f in r.fits:
-            for w in result_warnings(f.result, library) if f.result is not None else ():
-                log.warning("%s: %s", f.spectrum.full_label, w)
+    series = (
+        (f"{r.sample} {f.region}", f.level, f.result)
+        for r in results
+        for f in r.fits
+        if f.result is not None
+    )
+    for line in grouped_advice(series):
+        log.warning("%s", line)
     sys.stderr.write(
         f"{sum(r.n_ok for r in results)} spectra fitted, {len(failed)} failed; results in {out}\n"
     )
