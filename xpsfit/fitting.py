@@ -19,7 +19,7 @@ raises :class:`FitCancelled` (nothing is returned).
 
 Many fits of one model (a depth profile, Monte Carlo) go through a :class:`Fitter`, which
 reuses the compiled model structure between fits and can start a fit from the best of several
-candidate starts (:meth:`Fitter.fit_best_start`).
+candidate starts (:meth:`Fitter.fit_starts`).
 """
 
 from __future__ import annotations
@@ -133,40 +133,9 @@ class Fitter:
         seed: int | None = None,
     ) -> FitResult:
         """Fit one spectrum (see :func:`fit` for the arguments, results and errors)."""
-        return self.fit_best_start(
-            spectrum,
-            spec,
-            weights=weights,
-            max_nfev=max_nfev,
-            cancel=cancel,
-            monte_carlo=monte_carlo,
-            seed=seed,
-        )
-
-    def fit_best_start(
-        self,
-        spectrum: Spectrum,
-        spec: FitSpec,
-        alternatives: Sequence[Mapping[str, float]] = (),
-        *,
-        weights: Weights = "poisson",
-        max_nfev: int = DEFAULT_MAX_NFEV,
-        cancel: Callable[[], bool] | None = None,
-        monte_carlo: int = 0,
-        seed: int | None = None,
-    ) -> FitResult:
-        """Fit ``spec`` from the best of its own start values and some alternatives.
-
-        Each alternative gives start values by parameter name (e.g. a template's values,
-        :func:`xpsfit.models.start_values`; names it lacks keep the spec's start). The fit
-        starts from the candidate with the lowest chi-square with the areas solved (one model
-        evaluation each), so it never ends above the chi-square of any candidate start. Other
-        arguments as in :func:`fit`.
-        """
         result, _ = self.fit_starts(
             spectrum,
             spec,
-            alternatives,
             weights=weights,
             max_nfev=max_nfev,
             cancel=cancel,
@@ -187,8 +156,15 @@ class Fitter:
         monte_carlo: int = 0,
         seed: int | None = None,
     ) -> tuple[FitResult, int]:
-        """:meth:`fit_best_start`, also giving the start the fit began from: 0 for the spec's
-        own, ``i + 1`` for ``alternatives[i]``."""
+        """Fit ``spec`` from the best of its own start values and some alternatives.
+
+        Each alternative gives start values by parameter name (e.g. a template's values,
+        :func:`xpsfit.models.start_values`; names it lacks keep the spec's start). The fit
+        starts from the candidate with the lowest chi-square with the areas solved (one model
+        evaluation each), so it never ends above the chi-square of any candidate start. Other
+        arguments as in :func:`fit`. Returns the result and the start it began from: 0 for
+        the spec's own, ``i + 1`` for ``alternatives[i]``.
+        """
         window, sigma = prepare(spectrum, spec, weights)
         data = np.asarray(window.intensity, dtype=np.float64)
         proj = Projection(build_cached(spec, window, self.cache), data, sigma)

@@ -60,7 +60,7 @@ def test_single_best_start_and_monte_carlo_fits_record_the_weights(
     single = fit(spectrum, spec, weights=weights)
     assert single.ok
     assert single.weights == weights
-    best = Fitter().fit_best_start(
+    best, _ = Fitter().fit_starts(
         spectrum, spec, ({param_name("C-C", "center"): 284.6},), weights=weights
     )
     assert best.weights == weights
