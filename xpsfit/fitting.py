@@ -155,15 +155,18 @@ class Fitter:
         cancel: Callable[[], bool] | None = None,
         monte_carlo: int = 0,
         seed: int | None = None,
+        keep: Callable[[FitResult, int], bool] | None = None,
     ) -> tuple[FitResult, int]:
         """Fit ``spec`` from the best of its own start values and some alternatives.
 
         Each alternative gives start values by parameter name (e.g. a template's values,
         :func:`xpsfit.models.start_values`; names it lacks keep the spec's start). The fit
         starts from the candidate with the lowest chi-square with the areas solved (one model
-        evaluation each), so it never ends above the chi-square of any candidate start. Other
-        arguments as in :func:`fit`. Returns the result and the start it began from: 0 for
-        the spec's own, ``i + 1`` for ``alternatives[i]``.
+        evaluation each), so it never ends above the chi-square of any candidate start.
+        ``keep(result, start)``, when given, decides whether the Monte Carlo replicas are run
+        (a fit the caller may discard skips them). Other arguments as in :func:`fit`. Returns
+        the result and the start it began from: 0 for the spec's own, ``i + 1`` for
+        ``alternatives[i]``.
         """
         window, sigma = prepare(spectrum, spec, weights)
         data = np.asarray(window.intensity, dtype=np.float64)
@@ -172,7 +175,7 @@ class Fitter:
         proj, sol = solve_projection(proj, max_nfev=max_nfev, cancel=cancel, start=start)
         result = assemble_result(spectrum.label, proj, sol, weights=weights)
         log.debug("fit %s: %s in %d evaluations", spectrum.label, result.status, result.nfev)
-        if monte_carlo > 0 and result.ok:
+        if monte_carlo > 0 and result.ok and (keep is None or keep(result, chosen)):
             from xpsfit.montecarlo import run_monte_carlo
 
             summary = run_monte_carlo(proj, sol, monte_carlo, seed=seed, cancel=cancel)

@@ -215,9 +215,41 @@ def _fit_one(
     job: Mapping[str, Any],
     alternatives: tuple[Mapping[str, float], ...] = (),
     cancel: Callable[[], bool] | None = None,
+    keep: Callable[[FitResult, int], bool] | None = None,
 ) -> tuple[FitResult, int]:
     opts = fit_options(job, spectrum, cancel)
-    return fitter.fit_starts(spectrum, spec, alternatives, **opts)
+    return fitter.fit_starts(spectrum, spec, alternatives, keep=keep, **opts)
+
+
+def _fit_level(
+    fitter: Fitter,
+    spectrum: Spectrum,
+    template: FitSpec,
+    job: Mapping[str, Any],
+    start: tuple[Mapping[str, float], ...],
+    previous: FitResult | None,
+    cancel: Callable[[], bool] | None,
+) -> FitResult:
+    """One level: from the seeded start, or the template's when it fits better; repeated from
+    the template when it began from the seeded start and looks wrong (:func:`doubtful`), the
+    lower chi-square kept. The Monte Carlo replicas run once, for the fit that is kept."""
+    repeat = False
+
+    def settled(result: FitResult, chosen: int) -> bool:
+        nonlocal repeat
+        repeat = bool(chosen) and doubtful(result, previous, template)
+        return not repeat
+
+    result, _ = _fit_one(fitter, spectrum, template, job, start, cancel, settled)
+    if not repeat:
+        return result
+    retry, _ = _fit_one(fitter, spectrum, template, job, (), cancel, lambda *_: False)
+    retry_won = retry.ok and retry.chisqr < result.chisqr
+    if job["monte_carlo"] <= 0:
+        return retry if retry_won else result
+    # the kept fit again (the same numbers), now with its Monte Carlo replicas
+    kept, _ = _fit_one(fitter, spectrum, template, job, () if retry_won else start, cancel)
+    return kept
 
 
 def run_job(
@@ -245,11 +277,7 @@ def run_job(
             out.append({"key": key, "issue": [issue.code, issue.message]})
             continue
         try:
-            # seeded: from the previous level's values, or the template's when they fit better
-            result, chosen = _fit_one(fitter, spectrum, template, job, start, cancel)
-            if chosen and doubtful(result, previous, template):
-                retry, _ = _fit_one(fitter, spectrum, template, job, cancel=cancel)
-                result = retry if retry.ok and retry.chisqr < result.chisqr else result
+            result = _fit_level(fitter, spectrum, template, job, start, previous, cancel)
         except FitCancelled:
             break
         except Exception as exc:  # one spectrum's failure must not stop the profile
