@@ -233,15 +233,12 @@ def _fit_level(
     """One level: from the seeded start, or the template's when it fits better; repeated from
     the template when it began from the seeded start and looks wrong (:func:`doubtful`), the
     lower chi-square kept. The Monte Carlo replicas run once, for the fit that is kept."""
-    repeat = False
 
     def settled(result: FitResult, chosen: int) -> bool:
-        nonlocal repeat
-        repeat = bool(chosen) and doubtful(result, previous, template)
-        return not repeat
+        return not (chosen and doubtful(result, previous, template))
 
-    result, _ = _fit_one(fitter, spectrum, template, job, start, cancel, settled)
-    if not repeat:
+    result, chosen = _fit_one(fitter, spectrum, template, job, start, cancel, settled)
+    if settled(result, chosen):
         return result
     retry, _ = _fit_one(fitter, spectrum, template, job, (), cancel, lambda *_: False)
     retry_won = retry.ok and retry.chisqr < result.chisqr

@@ -180,11 +180,12 @@ def test_best_start_picks_the_better_candidate(rng: np.random.Generator) -> None
     assert best.nfev <= fit(spectrum, off).nfev
 
 
+@pytest.mark.parametrize("replicas", [0, 5])
 def test_a_repeated_level_runs_its_monte_carlo_once(
-    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch, replicas: int
 ) -> None:
-    """B is found at level 0 and gone at level 1, so level 1 is fitted twice (seeded start,
-    then the template's); only the kept fit gets replicas."""
+    """B is found at level 0 and gone at level 1, so level 1 is fitted again from the
+    template, with or without Monte Carlo; only the kept fit gets replicas."""
     import xpsfit.montecarlo as mc
     from xpsfit.profile_jobs import make_job, run_job
     from xpsfit.spec_transport import encode_spec
@@ -194,7 +195,7 @@ def test_a_repeated_level_runs_its_monte_carlo_once(
     gone -= gl(BE, 100.0, 287.0, 1.2, m=30.0)  # a shallow dip where B was: B's area is 0
     levels = [_spectrum(rng, 8_000.0), Spectrum(BE, gone, region="C 1s")]
     chain = [(str(i), s.replace(etch_level=i)) for i, s in enumerate(levels)]
-    job = make_job("j", chain, encode_spec(_template()), seed="previous", monte_carlo=5,
+    job = make_job("j", chain, encode_spec(_template()), seed="previous", monte_carlo=replicas,
                    mc_seed=3, max_nfev=None)  # fmt: skip
     runs, fits = [], []
     run_mc, fit_starts = mc.run_monte_carlo, Fitter.fit_starts
@@ -202,5 +203,5 @@ def test_a_repeated_level_runs_its_monte_carlo_once(
     monkeypatch.setattr(Fitter, "fit_starts", lambda *a, **k: fits.append(1) or fit_starts(*a, **k))
     outcomes = run_job({**job, "live": True})
     assert len(fits) > 2  # level 1 was repeated from the template
-    assert len(runs) == 2  # one set of replicas per level
-    assert all(o["fit"].monte_carlo is not None for o in outcomes)
+    assert len(runs) == (2 if replicas else 0)  # one set of replicas per level
+    assert all((o["fit"].monte_carlo is not None) == bool(replicas) for o in outcomes)
