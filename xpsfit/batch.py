@@ -31,7 +31,6 @@ from xpsfit import __version__
 from xpsfit.batch_run import DaskRunner, PoolRunner, Runner, SequentialRunner, Task
 from xpsfit.batch_store import (
     BatchError,
-    advised_count,
     done_units,
     fingerprint_changes,
     read_manifest,
@@ -394,9 +393,9 @@ def fit_many(
     ids = [u["id"] for u in units]
     complete = done_units(folder) >= set(ids)
     written = _finish(folder, ids, manifest["n_spectra"], csv, maps) if complete else []
-    counts = status_counts(folder, ids)
+    counts, advised = status_counts(folder, ids)
     reused = len(units) - len(tasks)
     return BatchResult(
         folder, manifest["n_spectra"], counts, ran, reused, complete, runner.link, tuple(written),
-        advised_count(folder, ids),
+        advised,
     )  # fmt: skip

@@ -39,7 +39,6 @@ __all__ = [
     "SPECTRA_COLUMNS",
     "BatchError",
     "RowSink",
-    "advised_count",
     "done_units",
     "fingerprint_changes",
     "read_manifest",
@@ -184,27 +183,22 @@ def read_part(out: Path, table: str, unit: str) -> list[dict[str, Any]]:
     return rows
 
 
-def status_counts(out: Path, units: Sequence[str]) -> dict[str, int]:
-    """Spectra per status over the finished ones of ``units``."""
+def status_counts(out: Path, units: Sequence[str]) -> tuple[dict[str, int], int]:
+    """Spectra per status over the finished ones of ``units``, and how many of them have
+    advice on their fit (column ``advice``; parts written before it existed count none); one
+    read of each part."""
     pq = require_pyarrow()
     counts: dict[str, int] = {}
-    for unit in sorted(done_units(out) & set(units)):
-        column = pq.read_table(part_path(out, "spectra", unit), columns=["status"]).column(0)
-        for status in column.to_pylist():
-            counts[status] = counts.get(status, 0) + 1
-    return counts
-
-
-def advised_count(out: Path, units: Sequence[str]) -> int:
-    """Spectra of the finished ``units`` with advice on their fit (column ``advice``; parts
-    written before that column existed count none)."""
-    pq = require_pyarrow()
-    n = 0
+    advised = 0
     for unit in sorted(done_units(out) & set(units)):
         path = part_path(out, "spectra", unit)
-        if "advice" in pq.read_schema(path).names:
-            n += sum(1 for a in pq.read_table(path, columns=["advice"]).column(0).to_pylist() if a)
-    return n
+        columns = ["status", "advice"] if "advice" in pq.read_schema(path).names else ["status"]
+        table = pq.read_table(path, columns=columns)
+        for status in table.column("status").to_pylist():
+            counts[status] = counts.get(status, 0) + 1
+        if "advice" in columns:
+            advised += sum(1 for a in table.column("advice").to_pylist() if a)
+    return counts, advised
 
 
 def write_manifest(out: Path, manifest: Mapping[str, Any]) -> None:

@@ -262,11 +262,7 @@ def result_warnings(result: FitResult, library: Library | None = None) -> list[P
     determined = []
     for w in fit_warnings(result.spec, library):
         center = result.params.get(param_name(w.component, "center"))
-        found = any(
-            ln.area.stderr is not None and ln.area.value > 2.0 * ln.area.stderr
-            for ln in result.lines
-            if ln.component == w.component
-        )
+        found = result.found(w.component)
         if found and center is not None and center.stderr is not None and not center.at_bound:
             determined.append(w)
     return [*determined, *background_warnings(result)]

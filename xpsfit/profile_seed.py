@@ -50,18 +50,9 @@ def collapsed(result: FitResult, comp: Peak) -> bool:
     return any(ln.area.value <= 0.0 for ln in result.lines if ln.component == comp.id)
 
 
-#: A component counts as present at a level when one of its lines has an area above this many
-#: of its standard errors.
+#: A component counts as found at a level when one of its lines has an area above this many
+#: of its standard errors (:meth:`xpsfit.result.FitResult.found`).
 PRESENT_SIGMAS = 2.0
-
-
-def present(result: FitResult, comp: Peak) -> bool:
-    """True when the fit clearly found a component (:data:`PRESENT_SIGMAS`)."""
-    return any(
-        ln.area.stderr is not None and ln.area.value > PRESENT_SIGMAS * ln.area.stderr
-        for ln in result.lines
-        if ln.component == comp.id
-    )
 
 
 def _names(comp: Peak) -> set[str]:
@@ -117,7 +108,9 @@ def doubtful(result: FitResult, previous: FitResult | None, template: FitSpec) -
     (:data:`RETRY_SIGMAS`); ``previous`` is the fit the values came from."""
     if not result.ok or previous is None:
         return True
-    if any(collapsed(result, c) and present(previous, c) for c in template.components):
+    if any(
+        collapsed(result, c) and previous.found(c.id, PRESENT_SIGMAS) for c in template.components
+    ):
         return True
     dof = max(result.ndata - result.nvarys, 1)
     bar = max(previous.redchi, 1.0) * (1.0 + RETRY_SIGMAS * math.sqrt(2.0 / dof))

@@ -182,6 +182,15 @@ class FitResult:
         """True when the fit produced usable numbers (converged or at a bound)."""
         return self.status in ("converged", "at_bound")
 
+    def found(self, component: str, sigmas: float = 2.0) -> bool:
+        """True when the fit clearly found a component: one of its lines has an area above
+        ``sigmas`` of its standard errors."""
+        return any(
+            ln.area.stderr is not None and ln.area.value > sigmas * ln.area.stderr
+            for ln in self.lines
+            if ln.component == component
+        )
+
     def line(self, component: str, role: LineRole | None = None) -> LineResult:
         """The line of a component (the major line of a doublet unless ``role`` says otherwise).
 

@@ -13,7 +13,7 @@ import pytest
 
 from xpsfit import Spectrum, fit
 from xpsfit.batch import fit_many
-from xpsfit.batch_store import advised_count, part_path, write_csv_tables
+from xpsfit.batch_store import part_path, status_counts, write_csv_tables
 from xpsfit.cli import main
 from xpsfit.io.vamas_write import write_vamas
 from xpsfit.lineshapes import gl
@@ -131,7 +131,7 @@ def test_parts_written_before_the_advice_column_still_make_tables(
     units = sorted(p.stem for p in (tmp_path / "spectra").glob("*.parquet"))
     old = part_path(tmp_path, "spectra", units[0])
     pq.write_table(pq.read_table(old).drop(["advice"]), old)  # as an older version wrote it
-    assert advised_count(tmp_path, units) == 2
+    assert status_counts(tmp_path, units)[1] == 2
     write_csv_tables(tmp_path, units)
     with open(tmp_path / "status.csv", encoding="utf-8") as fh:
         advice = [r["advice"] for r in csv.DictReader(fh)]
