@@ -156,6 +156,7 @@ class Fitter:
         monte_carlo: int = 0,
         seed: int | None = None,
         keep: Callable[[FitResult, int], bool] | None = None,
+        background_start: Mapping[str, float] | None = None,
     ) -> tuple[FitResult, int]:
         """Fit ``spec`` from the best of its own start values and some alternatives.
 
@@ -164,13 +165,17 @@ class Fitter:
         starts from the candidate with the lowest chi-square with the areas solved (one model
         evaluation each), so it never ends above the chi-square of any candidate start.
         ``keep(result, start)``, when given, decides whether the Monte Carlo replicas are run
-        (a fit the caller may discard skips them). Other arguments as in :func:`fit`. Returns
+        (a fit the caller may discard skips them). ``background_start`` gives the spec's own
+        start of fitted background parameters (by lmfit name, e.g. the previous level's fitted
+        ``bg_k``) in place of the one derived from the data by a static Shirley, which is
+        then not computed. Other arguments as in :func:`fit`. Returns
         the result and the start it began from: 0 for the spec's own, ``i + 1`` for
         ``alternatives[i]``.
         """
         window, sigma = prepare(spectrum, spec, weights)
         data = np.asarray(window.intensity, dtype=np.float64)
-        proj = Projection(build_cached(spec, window, self.cache), data, sigma)
+        model = build_cached(spec, window, self.cache, background_start)
+        proj = Projection(model, data, sigma)
         start, chosen = _best_start(proj, alternatives) if alternatives else (None, 0)
         proj, sol = solve_projection(proj, max_nfev=max_nfev, cancel=cancel, start=start)
         result = assemble_result(spectrum.label, proj, sol, weights=weights)

@@ -150,21 +150,26 @@ def _static(bg: BackgroundSpec, spectrum: Spectrum) -> backgrounds.BackgroundRes
     )
 
 
-def _fitted_params(bg: BackgroundSpec, spectrum: Spectrum) -> tuple[ParamRow, ...]:
-    """Start values from a static Shirley background, when the spec does not give them all."""
+def _fitted_params(
+    bg: BackgroundSpec, spectrum: Spectrum, start: Mapping[str, float]
+) -> tuple[ParamRow, ...]:
+    """Start values from ``start`` (by lmfit name), else from a static Shirley background,
+    where the spec does not give them."""
     be = spectrum.binding_energy
     given = bg.params
-    needs_k = bg.kind == "active_shirley" and "k" not in given
+    needs_offset = "offset" not in given and "bg_offset" not in start
+    needs_k = bg.kind == "active_shirley" and "k" not in given and "bg_k" not in start
     i_low = i_high = area = 0.0
-    if "offset" not in given or needs_k:
+    if needs_offset or needs_k:
         ref = backgrounds.shirley(be, spectrum.intensity, average_points=int(bg.average_points))
         i_low, i_high = ref.params["i_low"], ref.params["i_high"]
         above = np.maximum(spectrum.intensity - ref.background, 0.0)
         area = float((np.diff(be) * (above[1:] + above[:-1]) / 2.0).sum())  # trapezoid rule
-    rows = [_row("bg_offset", given.get("offset"), i_low, -math.inf, math.inf)]
+    offset = start.get("bg_offset", i_low)
+    rows = [_row("bg_offset", given.get("offset"), offset, -math.inf, math.inf)]
     if bg.kind == "active_shirley":
         k0 = max(i_high - i_low, 0.0) / area if area > 0 else 0.0
-        rows.append(_row("bg_k", given.get("k"), k0, 0.0, math.inf))
+        rows.append(_row("bg_k", given.get("k"), start.get("bg_k", k0), 0.0, math.inf))
         if "slope" in given:
             rows.append(_row("bg_slope", given["slope"], 0.0, -math.inf, math.inf))
         return tuple(rows)
@@ -175,8 +180,14 @@ def _fitted_params(bg: BackgroundSpec, spectrum: Spectrum) -> tuple[ParamRow, ..
     return tuple(rows)
 
 
-def background_model(bg: BackgroundSpec, spectrum: Spectrum) -> BackgroundModel:
+def background_model(
+    bg: BackgroundSpec, spectrum: Spectrum, start: Mapping[str, float] | None = None
+) -> BackgroundModel:
     """Build the background of ``bg`` on the (cropped) spectrum.
+
+    ``start``: start values of fitted background parameters by lmfit name (``bg_offset``,
+    ``bg_k``) to use instead of those derived from the data (a static Shirley, which is then
+    not computed when it would give none of them); the spec's own values take precedence.
 
     Raises
     ------
@@ -189,7 +200,7 @@ def background_model(bg: BackgroundSpec, spectrum: Spectrum) -> BackgroundModel:
     if bg.kind == "none":
         return BackgroundModel("none", be, zeros)
     if bg.kind == "active_shirley" or (bg.kind == "tougaard" and "B" in bg.params):
-        params = _fitted_params(bg, spectrum)
+        params = _fitted_params(bg, spectrum, start or {})
         basis = {"bg_offset": np.ones_like(be)}
         if any(p[0] == "bg_slope" for p in params):
             basis["bg_slope"] = be - be[0]

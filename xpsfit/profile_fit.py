@@ -6,7 +6,7 @@ Three ways to start each level's fit (``seed``):
   first from the template) where the data determined it, and from the template elsewhere;
   it starts from the template's values instead when those fit the level better, and is
   repeated from the template when it looks wrong (see
-  :func:`xpsfit.profile_seed.seeded_start` and :data:`xpsfit.profile_seed.RETRY_SIGMAS`); a
+  :func:`xpsfit.profile_seed.seeded_start` and :func:`xpsfit.profile_seed.doubtful`); a
   failed level does not break the chain;
 - ``"template"``: every level starts from the template;
 - ``"global"``: one simultaneous fit of all levels of a region in which the chosen

@@ -218,7 +218,12 @@ def _fit_one(
     keep: Callable[[FitResult, int], bool] | None = None,
 ) -> tuple[FitResult, int]:
     opts = fit_options(job, spectrum, cancel)
-    return fitter.fit_starts(spectrum, spec, alternatives, keep=keep, **opts)
+    # a seeded start carries the previous level's fitted background: the spec's own start
+    # (the template's line values) takes it too, instead of one derived from the data
+    background = {n: v for alt in alternatives for n, v in alt.items() if n.startswith("bg_")}
+    return fitter.fit_starts(
+        spectrum, spec, alternatives, keep=keep, background_start=background, **opts
+    )
 
 
 def _fit_level(

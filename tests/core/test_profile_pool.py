@@ -89,3 +89,15 @@ def test_another_size_replaces_and_idle_workers_end(
     while keeper.kept is not None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert keeper.kept is None
+
+
+def test_a_worker_claims_at_most_one_queued_job(keeper: profile_pool._Keeper) -> None:
+    """Jobs the pool has queued cannot be taken back by the calling process: one per worker
+    (the standard pool queues one more), so little is left to the worker at a run's end."""
+    import concurrent.futures.process as futures_process
+
+    standard = futures_process.EXTRA_QUEUED_CALLS
+    with profile_pool.lease(2) as lent:
+        assert lent.pool._call_queue._maxsize == 2
+        assert lent.pool.submit(sum, [1, 2]).result() == 3
+    assert futures_process.EXTRA_QUEUED_CALLS == standard == 1  # other pools keep theirs

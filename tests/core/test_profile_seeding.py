@@ -73,6 +73,48 @@ def test_a_level_where_no_line_moved_starts_from_the_template(rng: np.random.Gen
     assert seeded_start(result, _template()) == {}
 
 
+def test_a_step_factor_indistinguishable_from_zero_is_not_carried(
+    rng: np.random.Generator,
+) -> None:
+    # a step too small to tell from none: the fitted bg_k is off its bound (zero) but within
+    # its error of it, where a start would leave it unable to move, so the background starts
+    # from the data again
+    peaks = gl(BE, 30_000.0, 284.9, 1.3, m=30.0) + gl(BE, 8_000.0, 287.0, 1.2, m=30.0)
+    y = rng.poisson(300.0 + peaks + 8e-5 * cumulative_integral(BE, peaks)).astype(float)
+    result = fit(Spectrum(BE, y, region="C 1s"), _template())
+    assert result.ok, result.message
+    k = result.params["bg_k"]
+    assert k.at_bound is None
+    assert k.stderr is not None
+    assert 0.0 < k.value <= k.stderr
+    seeded = seeded_start(result, _template())
+    assert seeded["A_center"] == result.params["A_center"].value  # the lines are carried
+    assert not [name for name in seeded if name.startswith("bg_")]
+
+
+def test_a_carried_background_is_the_start_of_every_candidate(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xpsfit.backgrounds as backgrounds
+
+    spectrum, template = _spectrum(rng, 8_000.0), _template()
+    first = fit(spectrum, template)
+    seeded = seeded_start(first, template)
+    background = {n: v for n, v in seeded.items() if n.startswith("bg_")}
+    assert set(background) == {"bg_offset", "bg_k"}
+
+    def no_static_shirley(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the start was given: no static Shirley is needed")
+
+    monkeypatch.setattr(backgrounds, "shirley", no_static_shirley)
+    result, chosen = Fitter().fit_starts(spectrum, template, (seeded,), background_start=background)
+    assert chosen == 1
+    assert result.chisqr == pytest.approx(first.chisqr, rel=1e-4)
+    # without a carried background the start comes from the data (the static Shirley)
+    with pytest.raises(AssertionError, match="no static Shirley"):
+        Fitter().fit_starts(spectrum, template, (seeded,))
+
+
 def test_a_collapsed_component_restarts_from_the_template() -> None:
     template = _template(b_center=288.0)
     # no B line and a shallow dip where B sits: B's best area is on its bound (zero)
@@ -133,6 +175,21 @@ def test_a_seeded_fit_is_repeated_when_a_clear_component_vanishes(
     assert not doubtful(without_b, without_b, template)
     # a fit as good as the previous level's is kept
     assert not doubtful(with_b, with_b, template)
+
+
+def test_a_seeded_fit_that_the_template_cannot_describe_is_not_repeated(
+    rng: np.random.Generator,
+) -> None:
+    """A level with a line the template lacks fits far worse than the previous level; the
+    template start would end there too, so that alone is no reason to fit it again."""
+    template = _template()
+    previous = fit(_spectrum(rng, 8_000.0), template)
+    extra = gl(BE, 6_000.0, 289.5, 1.2, m=30.0)  # a third line (a carbonate) appears
+    y = np.asarray(_spectrum(rng, 8_000.0).intensity) + rng.poisson(extra)
+    result = fit(Spectrum(BE, y.astype(float), region="C 1s"), template)
+    assert result.ok, result.message
+    assert result.redchi > 3.0 * previous.redchi
+    assert not doubtful(result, previous, template)
 
 
 Runs = tuple[list[ProfileResult], list[ProfileResult]]

@@ -72,14 +72,16 @@ def test_gui_thread_stays_responsive_during_profile_fit(window: MainWindow, qtbo
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    task = window.fits.fit_profiles(window.doc.ids(), monte_carlo=10)  # a few seconds of work
+    # Monte Carlo replicas make the run last 2-3 s: over some 250 ticks the 99th percentile
+    # is not one stray stall of the machine, while fitting on this thread would delay most
+    task = window.fits.fit_profiles(window.doc.ids(), monte_carlo=30)
     timer.start()
     with qtbot.waitSignal(window.fits.batch_finished, timeout=180_000):
         pass
     timer.stop()
     assert task.finished_event.is_set()
     gaps = np.diff(ticks) * 1000.0
-    assert len(gaps) > 20
+    assert len(gaps) > 100
     p99 = float(np.percentile(gaps, 99))
     print(f"timer gaps: median {np.median(gaps):.1f} ms, p99 {p99:.1f} ms over {gaps.size}")
     assert p99 < 50.0, f"99th-percentile timer gap {p99:.1f} ms"
