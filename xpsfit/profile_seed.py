@@ -68,8 +68,9 @@ def seeded_start(
     otherwise, and for every parameter of a component that vanished (zero area), it is left
     out and starts from the template's value. The fitted background parameters are carried
     unless one of them ended on a bound, without an error bar or within one error of zero
-    (then the background starts from the data, as the template's does). When no line parameter moved (only areas, which the
-    fit solves anyway), nothing is carried: the level starts from the template.
+    (then the background starts from the data, as the template's does). When no line
+    parameter moved (only areas, which the fit solves anyway), nothing is carried: the level
+    starts from the template.
     ``template_start``: :func:`xpsfit.models.start_values` of the template (computed when not
     given).
     """
