@@ -77,9 +77,10 @@ def _no_extra_queued_calls() -> Iterator[None]:
     cancelled. The calling process of a run takes jobs back from the end of the queue
     (:func:`xpsfit.profile_fit.fit_profiles`), so at the end of a run with one worker process
     it idled while that process finished its running job and two queued ones (whole chains of
-    levels when seeding). With one queued job per process a seeded run of the demo on 2
-    processes took 0.205-0.214 s instead of 0.232-0.235 s; template-started runs, whose jobs
-    are short, were unchanged.
+    levels when seeding). With one queued job per process seeded runs of the demo on 2
+    processes took 0.205-0.214 s instead of 0.232-0.235 s (and, on a slower day, 0.289
+    against 0.308 s); template-started runs, whose jobs are short, took 0.215-0.219 against
+    0.204-0.211 s (and 0.299 against 0.294 s): within the spread of those runs.
     """
     with _queue_setting:
         saved = getattr(futures_process, "EXTRA_QUEUED_CALLS", None)
