@@ -28,6 +28,7 @@ from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg.lapack import dgesv
 from scipy.optimize import nnls
 
 from xpsfit.errors import FitError
@@ -91,6 +92,24 @@ def _getter(names: Sequence[str]) -> Callable[[Mapping[str, float]], FloatArray]
     if len(names) == 1:
         return lambda values: np.array([get(values)], dtype=np.float64)
     return lambda values: np.array(get(values), dtype=np.float64)
+
+
+def _solve(gram: FloatArray, rhs: FloatArray) -> FloatArray:
+    """``gram^-1 rhs`` by LAPACK's ``dgesv``, the routine :func:`numpy.linalg.solve` calls, with
+    a fraction of its overhead on these few-by-few systems (solved up to twice per
+    evaluation); raises :class:`numpy.linalg.LinAlgError` when ``gram`` is singular."""
+    _lu, _piv, x, info = dgesv(gram, rhs)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"dgesv: info {info}")
+    out: FloatArray = x
+    return out
+
+
+def _same_point(a: FloatArray, b: FloatArray) -> bool:
+    """True when two parameter vectors are bit for bit the same point (a cheaper test than
+    :func:`numpy.array_equal`, which costs several microseconds in a loop that asks it
+    twice per evaluation; a -0.0 against 0.0 merely misses the cache)."""
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
 class Projection:
@@ -239,7 +258,7 @@ class Projection:
             d = 1.0 / np.sqrt(diag)
             gram *= d[:, None] * d
             try:
-                a: FloatArray = d * np.linalg.solve(gram, d * (a_w @ rhs))
+                a: FloatArray = d * _solve(gram, d * (a_w @ rhs))
             except np.linalg.LinAlgError:
                 a = np.full(diag.size, np.nan)
             if np.isfinite(a).all() and (a[self.bounded_at] >= self.lower_bounded).all():
@@ -250,7 +269,7 @@ class Projection:
     def evaluate(self, theta: FloatArray) -> Evaluation:
         """Model, solved linear values and weighted residual ``(model - data) / sigma``."""
         for known in (self.last, self._best):
-            if known is not None and np.array_equal(theta, known.theta):
+            if known is not None and _same_point(theta, known.theta):
                 self.last = known
                 return known
         values = self.values(theta)
@@ -349,7 +368,7 @@ class Projection:
 
         The last Jacobian is kept: the minimiser asks for the one at its start twice.
         """
-        if self._jac is not None and np.array_equal(theta, self._jac[0]):
+        if self._jac is not None and _same_point(theta, self._jac[0]):
             return self._jac[1].copy()
         ev = self.evaluate(theta)
         jac = self.model_jacobian(ev)
@@ -371,7 +390,7 @@ class Projection:
         """``jac`` minus its projection on the span of the weighted area columns."""
         a_w, d = normal.weighted, normal.scale[:, None]
         try:
-            coef = d * np.linalg.solve(normal.gram, d * (a_w @ jac))
+            coef = d * _solve(normal.gram, d * (a_w @ jac))
         except np.linalg.LinAlgError:
             q, _ = np.linalg.qr(a_w.T)
             return jac - q @ (q.T @ jac)

@@ -231,3 +231,42 @@ def test_cli_writes_fit_table(
     assert [r["component"] for r in rows] == ["A major", "A minor", "B major", "B minor"]
     assert set(rows[0]) == set(cli_fit.COLUMNS)
     assert all(r["status"] == "converged" and float(r["area_err"]) > 0 for r in rows)
+
+
+def test_area_solve_gives_numpys_answer_and_flags_singular_systems() -> None:
+    """The normal equations of the areas are solved by LAPACK directly: the same numbers as
+    ``numpy.linalg.solve``, and a singular system raises as it does (the fit then falls back
+    to NNLS)."""
+    from xpsfit.varpro import _solve
+
+    rng = np.random.default_rng(3)
+    columns = rng.normal(size=(6, 401))
+    gram = columns @ columns.T
+    for rhs in (rng.normal(size=6), rng.normal(size=(6, 9))):
+        assert np.array_equal(_solve(gram, rhs), np.linalg.solve(gram, rhs))
+    with pytest.raises(np.linalg.LinAlgError):
+        _solve(np.ones((2, 2)), np.ones(2))
+
+
+def test_two_identical_lines_share_the_area() -> None:
+    """Exactly collinear area columns (a singular Gram matrix) still fit: the bounded solve
+    takes over and the two areas add up to the line's."""
+    be = np.arange(280.0, 292.0, 0.05)
+    y = np.random.default_rng(5).poisson(400.0 + gl(be, 20_000.0, 285.0, 1.2, m=30.0))
+    fixed = {"center": Param(285.0, vary=False), "fwhm": Param(1.2, vary=False)}
+    comps = tuple(
+        Peak(
+            cid,
+            "gl",
+            fixed["center"],
+            fixed["fwhm"],
+            Param(1.0, 0.0),
+            {"m": Param(30.0, vary=False)},
+        )
+        for cid in ("A", "B")
+    )
+    spec = FitSpec("C 1s", None, BackgroundSpec("linear"), comps)
+    result = fit(Spectrum(be, y.astype(float)), spec)
+    assert result.ok, result.message
+    total = result.params["A_area"].value + result.params["B_area"].value
+    assert total == pytest.approx(20_000.0, rel=0.03)
