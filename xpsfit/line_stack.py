@@ -113,8 +113,9 @@ class LineStack:
                 profiles[rows] = points.values * inv_w
             tabulated[rows] = True
             parts.append((rows, points, inv_w))
-        for i in np.flatnonzero(~tabulated):
-            profiles[i] = self._direct(int(i), float(centers[i]), float(fwhms[i]), shapes[i])
+        if not tabulated.all():
+            for i in np.flatnonzero(~tabulated):
+                profiles[i] = self._direct(int(i), float(centers[i]), float(fwhms[i]), shapes[i])
         return LineProfiles(centers, fwhms, shapes, profiles, tuple(parts), tabulated)
 
     def derivatives(self, lp: LineProfiles) -> tuple[FloatArray, FloatArray]:
@@ -132,6 +133,8 @@ class LineStack:
             np.negative(slope, out=slope)
             d_center[rows] = slope
             d_fwhm[rows] = d_f
+        if lp.tabulated.all():
+            return d_center, d_fwhm
         for i in np.flatnonzero(~lp.tabulated):
             c, w, shape = float(lp.centers[i]), float(lp.fwhms[i]), lp.shapes[i]
             h = FD_STEP * max(abs(c), 1.0)

@@ -253,7 +253,7 @@ class Projection:
         a_w = columns * self.weight
         rhs = (self.data - const) * self.weight
         gram = a_w @ a_w.T
-        diag = np.diag(gram)
+        diag = gram.diagonal()  # a view: read before gram is scaled below
         if (diag > 0).all() and np.isfinite(gram).all():
             d = 1.0 / np.sqrt(diag)
             gram *= d[:, None] * d
@@ -379,7 +379,7 @@ class Projection:
             if normal is None:
                 a_w = ev.columns[ev.free_mask] * self.weight
                 gram = a_w @ a_w.T
-                d = 1.0 / np.sqrt(np.diag(gram))
+                d = 1.0 / np.sqrt(gram.diagonal())
                 normal = NormalEquations(a_w, d, gram * (d[:, None] * d))
             jac = self._project(normal, jac)
         self._jac = (ev.theta, jac.copy())
