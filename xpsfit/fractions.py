@@ -13,6 +13,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -47,11 +48,25 @@ def compile_fraction(expression: str, species: Sequence[str]) -> Callable[[Float
     SpecError
         Unknown species, or anything but numbers, species, ``+ - * /`` and parentheses.
     """
-    return _compiled(expression, tuple(species))
+    return _compiled(expression, tuple(species)).value
+
+
+@dataclass(frozen=True)
+class _Fraction:
+    """A compiled fraction: ``func`` takes the areas of the species at ``positions`` (those
+    the expression names, in the order of the species-area vector) as plain floats."""
+
+    func: Callable[..., float]
+    positions: tuple[int, ...]
+
+    def value(self, areas: FloatArray) -> float:
+        """The fraction at ``areas``; raises :class:`ZeroDivisionError` where it is undefined."""
+        values = areas.tolist()
+        return float(self.func(*[values[i] for i in self.positions]))
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(expression: str, species: tuple[str, ...]) -> Callable[[FloatArray], float]:
+def _compiled(expression: str, species: tuple[str, ...]) -> _Fraction:
     """:func:`compile_fraction`, once per expression and species order (fits of one template
     share them)."""
     ordered = sorted(set(species), key=len, reverse=True)
@@ -74,15 +89,13 @@ def _compiled(expression: str, species: tuple[str, ...]) -> Callable[[FloatArray
             f"fraction {expression!r}: unknown species {', '.join(unknown)} "
             f"(species of this fit: {', '.join(species)})"
         )
-    expressions.names(text, allow_calls=False)
-    code = compile(text.strip(), "<xpsfit-fraction>", "eval")
-    index = {name: i for i, name in enumerate(slot.values())}
-
-    def fraction(areas: FloatArray) -> float:
-        scope = {name: float(areas[i]) for name, i in index.items()}
-        return float(eval(code, {"__builtins__": {}}, scope))
-
-    return fraction
+    used = expressions.names(text, allow_calls=False)
+    named = [(name, i) for i, name in enumerate(slot.values()) if name in used]
+    args = ", ".join(name for name, _ in named)
+    # a function of the named areas: one call per evaluation, no namespace to build
+    code = compile(f"lambda {args}: ({text.strip()})", "<xpsfit-fraction>", "eval")
+    func = eval(code, {"__builtins__": {}})
+    return _Fraction(func, tuple(i for _, i in named))
 
 
 def evaluate_fraction(
@@ -116,10 +129,10 @@ def evaluate_fraction(
     FitError
         The expression divides by zero or is not finite for these areas.
     """
-    func = compile_fraction(expression, species)
+    fraction = _compiled(expression, tuple(species))
     a = np.asarray(areas, dtype=np.float64).reshape(-1)
     try:
-        value = func(a)
+        value = fraction.value(a)
     except ZeroDivisionError:
         raise FitError(f"fraction {expression!r} is undefined: it divides by zero") from None
     if not math.isfinite(value):
@@ -127,19 +140,20 @@ def evaluate_fraction(
     if covariance is None:
         return Estimate(value, None)
     cov = np.asarray(covariance, dtype=np.float64)
-    grad = np.zeros(a.size)
+    grad = np.zeros(a.size)  # zero for the species the expression does not name
     floor = float(np.max(np.abs(a))) * 1e-6 if a.size else 0.0
-    probe = a.copy()
-    for i, x in enumerate(a.tolist()):
+    values = a.tolist()
+    probe = [values[i] for i in fraction.positions]
+    for k, (i, x) in enumerate(zip(fraction.positions, list(probe), strict=True)):
         h = 1e-6 * max(abs(x), floor, 1e-12)
         try:
-            probe[i] = x + h
-            up = func(probe)
-            probe[i] = x - h
-            grad[i] = (up - func(probe)) / (2 * h)
+            probe[k] = x + h
+            up = float(fraction.func(*probe))
+            probe[k] = x - h
+            grad[i] = (up - float(fraction.func(*probe))) / (2 * h)
         except ZeroDivisionError:
             return Estimate(value, None)
-        probe[i] = x
+        probe[k] = x
     var = float(grad @ cov @ grad)
     return Estimate(value, math.sqrt(var) if math.isfinite(var) and var >= 0 else None)
 
