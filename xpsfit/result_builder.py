@@ -110,7 +110,7 @@ def _fitted_component(comp: Peak, values: Mapping[str, float]) -> Peak:
     prefix = component_prefix(comp.id)
     for quantity, par in comp.params().items():
         value = values[prefix + quantity]
-        new = par if par.value == value else replace(par, value=value)
+        new = par if par.value == value else par.with_value(value)
         if quantity in shape:
             shape[quantity] = new
         else:
@@ -121,13 +121,13 @@ def _fitted_component(comp: Peak, values: Mapping[str, float]) -> Peak:
 def fitted_spec(model: Model, values: Mapping[str, float]) -> FitSpec:
     """The model's spec with every parameter value replaced by its fitted value."""
     spec = model.spec
-    shared = {n: replace(p, value=values[n]) for n, p in spec.shared.items()}
+    shared = {n: p.with_value(values[n]) for n, p in spec.shared.items()}
     bg_params = dict(spec.background.params)
     for p in model.params:
         if p.name.startswith("bg_"):
             short, value = p.name[3:], values[p.name]
             old = bg_params.get(short, Param(value, min=0.0 if short == "k" else -math.inf))
-            bg_params[short] = replace(old, value=value)
+            bg_params[short] = old.with_value(value)
     background = replace(spec.background, params=MappingProxyType(bg_params))
     return replace(
         spec,

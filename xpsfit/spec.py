@@ -78,6 +78,11 @@ class Param:
         """Return a fixed copy (optionally at a new value)."""
         return replace(self, value=self.value if value is None else value, vary=False)
 
+    def with_value(self, value: float) -> Param:
+        """Return a copy at another value: what :func:`dataclasses.replace` gives, without its
+        generic field handling (a fit result makes one per fitted parameter)."""
+        return Param(value, self.min, self.max, self.vary, self.link, self.expr)
+
 
 def _ro(mapping: Mapping[str, Param] | None) -> Mapping[str, Param]:
     return MappingProxyType(dict(mapping or {}))

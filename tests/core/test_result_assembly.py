@@ -200,3 +200,12 @@ def test_models_of_one_spec_share_its_part_and_new_specs_get_their_own() -> None
         main = dataclasses.replace(spec.components[0], center=Param(center, 779.0, 781.0))
         moved = dataclasses.replace(spec, components=(main, spec.components[1]))
         assert build(moved, window).param("Co3p_center").value == center
+
+
+def test_param_with_value_copies_every_other_field() -> None:
+    """``Param.with_value`` (one per fitted parameter) gives what ``replace`` gives."""
+    full = Param(2.0, 1.0, 3.0, vary=False, link=Link("A", "offset", 0.5, 0.1), expr="x * 2")
+    fields = {f.name for f in dataclasses.fields(Param)}
+    assert fields == {"value", "min", "max", "vary", "link", "expr"}, "copy new fields too"
+    for value in (2.5, -1.0):
+        assert full.with_value(value) == dataclasses.replace(full, value=value)
