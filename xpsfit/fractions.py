@@ -144,7 +144,8 @@ def evaluate_fraction(
     floor = float(np.max(np.abs(a))) * 1e-6 if a.size else 0.0
     values = a.tolist()
     probe = [values[i] for i in fraction.positions]
-    for k, (i, x) in enumerate(zip(fraction.positions, list(probe), strict=True)):
+    for k, i in enumerate(fraction.positions):
+        x = probe[k]
         h = 1e-6 * max(abs(x), floor, 1e-12)
         try:
             probe[k] = x + h
