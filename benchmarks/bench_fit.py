@@ -10,6 +10,11 @@ doublets on an active-Shirley step plus slope, strongest peak ~50,000 counts, Po
   with the doublet constraints as expressions;
 * (b) the same CompositeModel plus lmfitxps's ShirleyBG (step from the data, k fitted).
 
+All three fit the same lines: Voigt profiles of a fixed shape (xpsfit's ``m`` = 30 held; in the
+VoigtModels the Lorentzian ``gamma`` tied to the Gaussian ``sigma`` in that shape's ratio), one
+width and one center per doublet, the same start values and bounds. The step factors start from
+the data: xpsfit's ``bg_k`` from a static Shirley, lmfitxps's ``k`` as the step between the
+spectrum's ends over the sum of its counts (its ``ShirleyBG`` integrates the counts themselves).
 Each is timed (median of repeats) and its Co2+ fraction compared with the truth.
 """
 
@@ -81,14 +86,16 @@ def _composite(params: lmfit.Parameters, peak_area: float) -> lmfit.Model:
     for cid, c, s, w, r, _ in LINES:
         p = cid.replace("+", "p").replace("_", "")
         f_g, f_l = voigt_widths(w * 1.2, M)
+        sigma, gamma = f_g / (2 * math.sqrt(2 * math.log(2))), f_l / 2
         for suffix, center in (("a", c + 0.2), ("b", c + 0.2 + s)):
             part = VoigtModel(prefix=f"{p}{suffix}_")
             model = part if model is None else model + part
             params.update(part.make_params())
             params[f"{p}{suffix}_center"].set(value=center, min=center - 1, max=center + 1)
-            params[f"{p}{suffix}_sigma"].set(value=f_g / 2.3548, min=0.05, max=5)
-            params[f"{p}{suffix}_gamma"].set(value=f_l / 2, vary=True, min=0.0, max=5)
+            params[f"{p}{suffix}_sigma"].set(value=sigma, min=0.05, max=5)
             params[f"{p}{suffix}_amplitude"].set(value=peak_area * r, min=0)
+        # the shape of xpsfit's voigt with m fixed: gamma / sigma constant (it depends on m only)
+        params[f"{p}a_gamma"].set(expr=f"{p}a_sigma * {gamma / sigma!r}")
         params[f"{p}b_center"].set(expr=f"{p}a_center + {s}")
         params[f"{p}b_sigma"].set(expr=f"{p}a_sigma")
         params[f"{p}b_gamma"].set(expr=f"{p}a_gamma")
@@ -118,7 +125,9 @@ def lmfitxps_composite(be: np.ndarray, y: np.ndarray) -> tuple[float, int, str]:
     params = lmfit.Parameters()
     peaks = _composite(params, float(np.trapezoid(y - y.min(), be)) / 3)
     bg = ShirleyBG(prefix="bg_", independent_vars=["y"])
-    params.update(bg.make_params(k=0.03, const=float(data[-5:].mean())))
+    # lmfitxps: bg = k * (sum of the counts from each channel to the low-binding-energy end) + const
+    low, high = float(data[-5:].mean()), float(data[:5].mean())
+    params.update(bg.make_params(k=(high - low) / float(data.sum()), const=low))
     model = peaks + bg
     out = model.fit(data, params, x=x, y=data, weights=1 / np.sqrt(np.clip(data, 1, None)))
     return _fraction(out.best_values), out.nfev, "ok" if out.success else out.message
