@@ -21,12 +21,15 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 import xpsfit
 from xpsfit.errors import ParseError, XpsfitError
 from xpsfit.project import PROJECT_SUFFIX
 from xpsfit.templates import default_specs
+from xpsfit_ui.background_bar import BackgroundBar
 from xpsfit_ui.data_tree import DataTree
 from xpsfit_ui.dialogs.sensitivity_dialog import SensitivityDialog
 from xpsfit_ui.document import Document
@@ -95,9 +98,16 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table_model.modelReset.connect(self.table.resizeColumnsToContents)
         self.doc.result_changed.connect(lambda _sid: self.table.resizeColumnsToContents())
+        self.background_bar = BackgroundBar(self.doc)
+        lower = QWidget()
+        stack = QVBoxLayout(lower)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(0)
+        stack.addWidget(self.background_bar)
+        stack.addWidget(self.table)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.spectrum_view)
-        split.addWidget(self.table)
+        split.addWidget(lower)
         split.setSizes([600, 260])
         self.profile_view = ProfileView(self.doc, self.fits, sensitivity=self.sensitivity)
         self.profile_view.open_spectrum.connect(self.show_spectrum)

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal, TypeAlias, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from xpsfit.background_casa import shirley_channel_sum
 from xpsfit.background_kernels import (
     FloatArray,
     TougaardForm,
@@ -31,6 +33,7 @@ __all__ = [
     "MAX_STEP_FRACTION",
     "BackgroundResult",
     "FloatArray",
+    "ShirleyRule",
     "TougaardForm",
     "cumulative_integral",
     "linear",
@@ -71,6 +74,9 @@ class BackgroundResult:
     message: str
     params: Mapping[str, float]
 
+
+#: How the Shirley integrals are taken: trapezoid rule, or CasaXPS's running channel sums.
+ShirleyRule: TypeAlias = Literal["trapezoid", "channel_sum"]
 
 # --------------------------------------------------------------------------- static backgrounds
 
@@ -128,12 +134,22 @@ def _check_count(name: str, value: int) -> None:
 
 
 def _end_levels(
-    data: _Prepared, average_points: int, start_offset: float, end_offset: float
+    data: _Prepared,
+    average_points: int,
+    start_offset: float,
+    end_offset: float,
+    given: tuple[float, float] | None = None,
 ) -> tuple[float, float]:
-    _check_count("average_points", average_points)
+    """End levels from ``given`` (e.g. :func:`xpsfit.background_casa.tie_levels`) or the mean
+    of ``average_points`` channels at each end, plus the offsets."""
     for name, offset in (("start_offset", start_offset), ("end_offset", end_offset)):
         if not np.isfinite(offset):
             raise SpecError(f"{name} must be a finite intensity, not {offset}")
+    if given is not None:
+        if len(given) != 2 or not np.isfinite(given).all():
+            raise SpecError(f"end levels must be two finite intensities, not {given!r}")
+        return float(given[0]) + float(start_offset), float(given[1]) + float(end_offset)
+    _check_count("average_points", average_points)
     k = max(1, min(int(average_points), data.energy.size // 2))
     i_low = float(data.intensity[:k].sum()) / k + float(start_offset)
     i_high = float(data.intensity[-k:].sum()) / k + float(end_offset)
@@ -147,6 +163,7 @@ def linear(
     average_points: int = 5,
     start_offset: float = 0.0,
     end_offset: float = 0.0,
+    end_levels: tuple[float, float] | None = None,
 ) -> BackgroundResult:
     """Straight-line background between the two end levels.
 
@@ -161,6 +178,9 @@ def linear(
     average_points, start_offset, end_offset
         End levels: mean of ``average_points`` (>= 1, at most half the) channels at each end,
         plus these intensities at the low- and high-binding-energy end.
+    end_levels
+        ``(I_low, I_high)`` to use instead of the means (the offsets are still added), e.g.
+        CasaXPS's tie points from :func:`xpsfit.background_casa.tie_levels`.
 
     Returns
     -------
@@ -175,7 +195,7 @@ def linear(
         Invalid options.
     """
     data = _prepare(binding_energy, intensity)
-    i_low, i_high = _end_levels(data, average_points, start_offset, end_offset)
+    i_low, i_high = _end_levels(data, average_points, start_offset, end_offset, end_levels)
     x = data.energy
     slope = float((i_high - i_low) / (x[-1] - x[0]))
     return data.result(
@@ -194,6 +214,8 @@ def shirley(
     end_offset: float = 0.0,
     tolerance: float = 1e-6,
     max_iterations: int = 100,
+    end_levels: tuple[float, float] | None = None,
+    rule: ShirleyRule = "trapezoid",
 ) -> BackgroundResult:
     """Shirley background: the fixed point of the Proctor-Sherwood iteration.
 
@@ -221,11 +243,19 @@ def shirley(
     average_points, start_offset, end_offset
         End levels: mean of ``average_points`` (>= 1, at most half the) channels at each end,
         plus these intensities at the low- and high-binding-energy end.
+    end_levels
+        ``(I_low, I_high)`` to use instead of the means (the offsets are still added), e.g.
+        CasaXPS's tie points from :func:`xpsfit.background_casa.tie_levels`.
     tolerance
         Relative convergence tolerance, > 0 (largest change under one more substitution as a
         fraction of the step).
     max_iterations
-        Cap on the trial rates ``mu`` evaluated (one pass over the channels each), >= 1.
+        Cap on the trial rates ``mu`` evaluated (one pass over the channels each), >= 1; with
+        ``rule="channel_sum"`` on the substitutions.
+    rule
+        ``"trapezoid"``: the integrals by the trapezoid rule, solved exactly as above.
+        ``"channel_sum"``: CasaXPS's rule, the integrals as running sums of the channels below
+        each one, by substitution (:func:`xpsfit.background_casa.shirley_channel_sum`).
 
     Returns
     -------
@@ -239,11 +269,16 @@ def shirley(
         Unusable data (see :func:`linear`); invalid options.
     """
     data = _prepare(binding_energy, intensity)
-    i_low, i_high = _end_levels(data, average_points, start_offset, end_offset)
+    i_low, i_high = _end_levels(data, average_points, start_offset, end_offset, end_levels)
     if not (np.isfinite(tolerance) and tolerance > 0):
         raise SpecError(f"Shirley tolerance must be a positive number, not {tolerance}")
     _check_count("max_iterations", max_iterations)
-    solution = solve_shirley(
+    if rule not in get_args(ShirleyRule):
+        raise SpecError(
+            f"Shirley rule must be one of {', '.join(get_args(ShirleyRule))}, not {rule!r}"
+        )
+    solve = solve_shirley if rule == "trapezoid" else shirley_channel_sum
+    solution = solve(
         data.energy,
         data.intensity,
         (i_low, i_high),
@@ -286,6 +321,7 @@ def tougaard(
     average_points: int = 5,
     start_offset: float = 0.0,
     end_offset: float = 0.0,
+    end_levels: tuple[float, float] | None = None,
 ) -> BackgroundResult:
     """Static Tougaard background from the measured spectrum.
 
@@ -312,6 +348,9 @@ def tougaard(
     average_points, start_offset, end_offset
         End levels: mean of ``average_points`` (>= 1, at most half the) channels at each end,
         plus these intensities at the low- and high-binding-energy end.
+    end_levels
+        ``(I_low, I_high)`` to use instead of the means (the offsets are still added), e.g.
+        CasaXPS's tie points from :func:`xpsfit.background_casa.tie_levels`.
 
     Returns
     -------
@@ -324,7 +363,7 @@ def tougaard(
         Unusable data (see :func:`linear`); invalid options or cross-section parameters.
     """
     data = _prepare(binding_energy, intensity)
-    i_low, i_high = _end_levels(data, average_points, start_offset, end_offset)
+    i_low, i_high = _end_levels(data, average_points, start_offset, end_offset, end_levels)
     if not np.isfinite(B):
         raise SpecError(f"Tougaard B must be a finite number of eV^2, not {B}")
     loss = tougaard_matrix(data.energy, C, D, form) @ (data.intensity - i_low)

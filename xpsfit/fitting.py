@@ -174,7 +174,7 @@ class Fitter:
         """
         window, sigma = prepare(spectrum, spec, weights)
         data = np.asarray(window.intensity, dtype=np.float64)
-        model = build_cached(spec, window, self.cache, background_start)
+        model = build_cached(spec, window, self.cache, background_start, spectrum)
         proj = Projection(model, data, sigma)
         start, chosen = _best_start(proj, alternatives) if alternatives else (None, 0)
         proj, sol = solve_projection(proj, max_nfev=max_nfev, cancel=cancel, start=start)

@@ -2,7 +2,8 @@
 
 * ``"none"``: no background.
 * ``"linear"``, ``"shirley"`` and ``"tougaard"`` without fit parameters: computed from the data
-  before the fit (:mod:`xpsfit.backgrounds`) and held fixed.
+  before the fit (:mod:`xpsfit.backgrounds`) and held fixed; ``options["convention"]``
+  ``"casaxps"`` ties them to the data and sums them as CasaXPS does (:data:`xpsfit.spec.CONVENTIONS`).
 * ``"active_shirley"``: ``bg_offset + bg_slope * (E - E_low) + bg_k * integral(E_low..E) of the
   fitted lines``; the step follows the fitted peak signal and ``bg_k`` is fitted with the peaks.
   ``bg_slope`` exists only when the spec gives a ``"slope"`` parameter.
@@ -17,15 +18,18 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from xpsfit import backgrounds
-from xpsfit.spec import BackgroundKind, BackgroundSpec, Param
+from xpsfit.background_casa import tie_levels
+from xpsfit.errors import SpecError
+from xpsfit.spec import CONVENTIONS, BackgroundKind, BackgroundSpec, Param
 from xpsfit.spectrum import Spectrum
 
-__all__ = ["BackgroundModel", "background_model"]
+__all__ = ["BackgroundModel", "background_model", "convention"]
 
 FloatArray = NDArray[np.float64]
 ParamRow = tuple[str, float, float, float, bool]
@@ -122,31 +126,52 @@ def _static_info(res: backgrounds.BackgroundResult) -> dict[str, float | int | b
     return info
 
 
-def _static(bg: BackgroundSpec, spectrum: Spectrum) -> backgrounds.BackgroundResult:
+def convention(bg: BackgroundSpec) -> str:
+    """The spec's end-level convention, ``"xpsfit"`` (the default) or ``"casaxps"``.
+
+    Raises
+    ------
+    SpecError
+        Any other value of ``options["convention"]``.
+    """
+    value = bg.options.get("convention", "xpsfit")
+    if value not in CONVENTIONS:
+        raise SpecError(
+            f"background convention must be one of {', '.join(CONVENTIONS)}, not {value!r}",
+            key="background",
+        )
+    return str(value)
+
+
+def _static(
+    bg: BackgroundSpec, spectrum: Spectrum, whole: Spectrum | None
+) -> backgrounds.BackgroundResult:
     be, y = spectrum.binding_energy, spectrum.intensity
     opts = bg.options
     points = int(bg.average_points)
-    start = float(opts.get("start_offset", 0.0))
-    end = float(opts.get("end_offset", 0.0))
+    casa = convention(bg) == "casaxps"
+    ends: dict[str, Any] = {
+        "start_offset": float(opts.get("start_offset", 0.0)),
+        "end_offset": float(opts.get("end_offset", 0.0)),
+        "average_points": points,
+    }
+    if casa:
+        around = spectrum if whole is None else whole
+        window = (float(be[0]), float(be[-1]))
+        ends["end_levels"] = tie_levels(around.binding_energy, around.intensity, window, points)
     if bg.kind == "linear":
-        return backgrounds.linear(be, y, average_points=points, start_offset=start, end_offset=end)
+        return backgrounds.linear(be, y, **ends)
     if bg.kind == "tougaard":
         return backgrounds.tougaard(
-            be,
-            y,
-            form="U3" if opts.get("tougaard_form") == "U3" else "U2",
-            average_points=points,
-            start_offset=start,
-            end_offset=end,
+            be, y, form="U3" if opts.get("tougaard_form") == "U3" else "U2", **ends
         )
     return backgrounds.shirley(
         be,
         y,
         tolerance=float(opts.get("tolerance", 1e-6)),
         max_iterations=int(opts.get("max_iterations", 100)),
-        average_points=points,
-        start_offset=start,
-        end_offset=end,
+        rule="channel_sum" if casa else "trapezoid",
+        **ends,
     )
 
 
@@ -161,7 +186,8 @@ def _fitted_params(
     needs_k = bg.kind == "active_shirley" and "k" not in given and "bg_k" not in start
     i_low = i_high = area = 0.0
     if needs_offset or needs_k:
-        ref = backgrounds.shirley(be, spectrum.intensity, average_points=int(bg.average_points))
+        points = max(int(bg.average_points), 1)  # a CasaXPS Av Width may be 0
+        ref = backgrounds.shirley(be, spectrum.intensity, average_points=points)
         i_low, i_high = ref.params["i_low"], ref.params["i_high"]
         above = np.maximum(spectrum.intensity - ref.background, 0.0)
         area = float((np.diff(be) * (above[1:] + above[:-1]) / 2.0).sum())  # trapezoid rule
@@ -181,13 +207,19 @@ def _fitted_params(
 
 
 def background_model(
-    bg: BackgroundSpec, spectrum: Spectrum, start: Mapping[str, float] | None = None
+    bg: BackgroundSpec,
+    spectrum: Spectrum,
+    start: Mapping[str, float] | None = None,
+    whole: Spectrum | None = None,
 ) -> BackgroundModel:
     """Build the background of ``bg`` on the (cropped) spectrum.
 
     ``start``: start values of fitted background parameters by lmfit name (``bg_offset``,
     ``bg_k``) to use instead of those derived from the data (a static Shirley, which is then
     not computed when it would give none of them); the spec's own values take precedence.
+    ``whole``: the spectrum before cropping, whose channels beyond the window CasaXPS's tie
+    points average over (``options["convention"] == "casaxps"``); without it only the
+    window's own channels are averaged.
 
     Raises
     ------
@@ -212,6 +244,6 @@ def background_model(
             bg.kind, be, zeros, params, MappingProxyType(basis), tougaard_form=form,
             fixed_matrix=matrix,
         )  # fmt: skip
-    res = _static(bg, spectrum)
+    res = _static(bg, spectrum, whole)
     static = np.asarray(res.background, dtype=np.float64)
     return BackgroundModel(bg.kind, be, static, info=MappingProxyType(_static_info(res)))

@@ -254,14 +254,16 @@ def build_cached(
     spectrum_window: Spectrum,
     cache: ModelCache,
     background_start: Mapping[str, float] | None = None,
+    whole: Spectrum | None = None,
 ) -> Model:
     """:func:`build`, reusing the compiled structure and tables of models built before with
     ``cache`` when the spec has the same structure (see :mod:`xpsfit.model_cache`), and what
     the spec alone implies when the same spec object was built recently.
-    ``background_start``: see :func:`xpsfit.model_background.background_model`."""
+    ``background_start`` and ``whole`` (the spectrum before cropping): see
+    :func:`xpsfit.model_background.background_model`."""
     part = _SPEC_PARTS.get(spec)
     be = spectrum_window.binding_energy
-    bg = background_model(spec.background, spectrum_window, background_start)
+    bg = background_model(spec.background, spectrum_window, background_start, whole)
     params = part.params + tuple(
         ParamDef(n, v, lo, hi, vary, role="background", quantity=n.removeprefix("bg_"))
         for n, v, lo, hi, vary in bg.params

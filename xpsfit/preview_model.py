@@ -196,4 +196,5 @@ def evaluate_spec(
         The window holds fewer than 2 channels, or the data do not allow the background.
     """
     window = spec_window(spectrum, spec)
-    return evaluate_model(build_cached(spec, window, ModelCache() if cache is None else cache))
+    built = build_cached(spec, window, ModelCache() if cache is None else cache, whole=spectrum)
+    return evaluate_model(built)

@@ -106,7 +106,9 @@ def global_fit(
     """
     prepared = [prepare(s, spec, weights) for s in spectra]
     cache = ModelCache()
-    models = [build_cached(spec, w, cache) for w, _ in prepared]
+    models = [
+        build_cached(spec, w, cache, whole=s) for s, (w, _) in zip(spectra, prepared, strict=True)
+    ]
     projs = [
         Projection(m, np.asarray(w.intensity), sigma)
         for m, (w, sigma) in zip(models, prepared, strict=True)

@@ -24,6 +24,11 @@ from xpsfit.errors import SpecError
 
 LinkKind: TypeAlias = Literal["offset", "ratio", "equal"]
 BackgroundKind: TypeAlias = Literal["none", "linear", "shirley", "active_shirley", "tougaard"]
+#: End-level conventions of static backgrounds (``BackgroundSpec.options["convention"]``):
+#: xpsfit's (``average_points`` channels inside each end, trapezoid-rule Shirley) and CasaXPS's
+#: (``2 * average_points + 1`` channels centred on each end channel, reaching beyond the
+#: window; channel-sum Shirley, see :mod:`xpsfit.background_casa`).
+CONVENTIONS = ("xpsfit", "casaxps")
 _ID_RE = re.compile(r"^[A-Za-z0-9_+\-.()]+$")
 
 
@@ -182,14 +187,17 @@ class BackgroundSpec:
         ``"active_shirley"`` (step proportional to the fitted peak integral, fitted with the
         peaks) or ``"tougaard"``.
     average_points
-        Channels averaged at each end to fix the end intensities.
+        Channels averaged at each end to fix the end intensities; with the CasaXPS convention
+        its *Av Width* (``2 * average_points + 1`` channels centred on each end channel).
     params
         Fit-time parameters: ``"slope"`` (active Shirley linear term, intensity/eV),
         ``"B"``, ``"C"``, ``"D"`` (Tougaard cross-section, eV^2 / eV^2 / eV^2).
     options
         Plain options: ``"tougaard_form"`` (``"U2"`` or ``"U3"``), ``"start_offset"`` and
         ``"end_offset"`` (intensity added to the low- and high-BE end levels), ``"tolerance"``,
-        ``"max_iterations"`` for static Shirley.
+        ``"max_iterations"`` for static Shirley, ``"convention"`` (``"xpsfit"``, the default,
+        or ``"casaxps"``: end levels and Shirley sums as CasaXPS makes them, see
+        :mod:`xpsfit.model_background`).
     """
 
     kind: BackgroundKind = "shirley"

@@ -32,6 +32,7 @@ from typing import Any, cast, get_args
 
 from xpsfit.errors import SpecError
 from xpsfit.spec import (
+    CONVENTIONS,
     BackgroundKind,
     BackgroundSpec,
     Doublet,
@@ -293,15 +294,19 @@ def _background(r: _Reader, raw: object) -> BackgroundSpec:
     kinds = get_args(BackgroundKind)
     if kind not in kinds:
         raise r.fail(f"background kind must be one of {', '.join(kinds)}", "background.kind")
-    points = d.get("average_points", 5)
-    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
-        raise r.fail("expected a positive integer", "background.average_points")
     options = dict(r.table(d.get("options", {}), "background.options"))
     for name, value in options.items():
         if isinstance(value, list | dict):
             raise r.fail("expected a string, number or boolean", f"background.options.{name}")
         if value in ("inf", "-inf"):
             options[name] = decode_float(value)
+    casa = options.get("convention", "xpsfit")
+    if casa not in CONVENTIONS:
+        raise r.fail(f"expected one of {', '.join(CONVENTIONS)}", "background.options.convention")
+    points = d.get("average_points", 5)
+    least = 0 if casa == "casaxps" else 1  # CasaXPS's Av Width 0 averages one channel
+    if isinstance(points, bool) or not isinstance(points, int) or points < least:
+        raise r.fail(f"expected an integer of at least {least}", "background.average_points")
     return BackgroundSpec(
         kind=cast(BackgroundKind, kind),
         average_points=points,

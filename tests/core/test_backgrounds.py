@@ -239,6 +239,10 @@ class TestShirley(BackgroundContract):
     algorithm = staticmethod(bg.shirley)
 
 
+class TestShirleyChannelSum(BackgroundContract):
+    algorithm = staticmethod(partial(bg.shirley, rule="channel_sum"))
+
+
 class TestLinear(BackgroundContract):
     algorithm = staticmethod(bg.linear)
 

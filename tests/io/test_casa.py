@@ -107,6 +107,9 @@ def test_old_syntax_and_shirley(realdata: Path) -> None:
     assert [len(s.components) if s else None for s in specs] == [2, 1, None]
     assert specs[0] is not None
     assert specs[0].background.kind == "shirley"
+    # CasaXPS's tie points (Av Width 1: 3 channels centred on each end) and channel sums
+    assert specs[0].background.average_points == 1
+    assert specs[0].background.options["convention"] == "casaxps"
     assert specs[0].components[0].shape["m"].value == 30.0
 
 

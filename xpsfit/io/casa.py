@@ -116,7 +116,10 @@ def _background(region: CasaRegion) -> BackgroundSpec:
         raise SpecError(
             f"CasaXPS background {region.background!r} has no xpsfit equivalent", key="background"
         )
-    options: dict[str, object] = {"casa_cross_section": region.cross_section}
+    options: dict[str, object] = {
+        "casa_cross_section": region.cross_section,
+        "convention": "casaxps",  # tie points and Shirley sums as CasaXPS makes them
+    }
     if region.start_offset or region.end_offset:
         options["casa_offsets_percent"] = (region.start_offset, region.end_offset)
     params: dict[str, Param] = {}
@@ -126,7 +129,7 @@ def _background(region: CasaRegion) -> BackgroundSpec:
         params = {
             n: Param(v, vary=False) for n, v in zip(names, region.cross_section, strict=False)
         }
-    width = max(1, round(region.average_width)) if math.isfinite(region.average_width) else 1
+    width = max(0, round(region.average_width)) if math.isfinite(region.average_width) else 1
     return BackgroundSpec(kind, average_points=width, params=params, options=options)  # type: ignore[arg-type]
 
 

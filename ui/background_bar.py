@@ -1,0 +1,171 @@
+"""The background of the current spectrum's model: one row of controls above the component
+table, and a line saying what the last fit made of it.
+
+Kind (none, linear, Shirley, active Shirley, Tougaard), the channels that tie the end levels
+to the data and their convention (xpsfit's: that many channels inside each end; CasaXPS's:
+its *Av Width*, ``2 * n + 1`` channels centred on each end), the Tougaard cross-section and
+whether its B is fitted with the peaks, and the active-Shirley slope. Each change is one
+:class:`~xpsfit_ui.commands.SetSpecCommand`; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+
+from xpsfit.result import FitResult
+from xpsfit.spec import BackgroundKind, BackgroundSpec, Param
+from xpsfit_ui.commands import SetSpecCommand
+from xpsfit_ui.document import Document
+
+KINDS: dict[BackgroundKind, str] = {
+    "none": "None",
+    "linear": "Linear",
+    "shirley": "Shirley",
+    "active_shirley": "Active Shirley (fitted)",
+    "tougaard": "Tougaard",
+}
+CONVENTIONS = {"xpsfit": "inside each end", "casaxps": "CasaXPS Av Width"}
+#: Universal cross-section start of a fitted Tougaard B, eV^2.
+TOUGAARD_B = 2866.0
+
+
+def _number(value: float, err: float | None) -> str:
+    text = f"{value:.4g}"
+    return text if err is None or not math.isfinite(err) else f"{text} ± {err:.2g}"
+
+
+def summary(result: FitResult | None) -> str:
+    """What the fit made of the background: a static one's end levels and how it was
+    found, or a fitted one's parameters with their errors ("" without a result)."""
+    if result is None:
+        return ""
+    fitted = [p for p in result.params.values() if p.name.startswith("bg_")]
+    if fitted:
+        return "Fitted: " + ", ".join(
+            f"{p.name.removeprefix('bg_')} {_number(p.value, p.stderr)}" for p in fitted
+        )
+    info = result.background_info
+    if "i_low" not in info:
+        return ""
+    ends = f"ends {float(info['i_low']):.6g} / {float(info['i_high']):.6g}"
+    return f"{ends}; {info.get('message', '')}".rstrip("; ")
+
+
+class BackgroundBar(QWidget):
+    """Background controls of the document's current spectrum."""
+
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.kind = QComboBox()
+        for key, text in KINDS.items():
+            self.kind.addItem(text, key)
+        self.points = QSpinBox()
+        self.points.setRange(0, 99)
+        self.points.setToolTip("Channels tying each end level to the data")
+        self.convention = QComboBox()
+        for key, text in CONVENTIONS.items():
+            self.convention.addItem(text, key)
+        self.convention.setToolTip(
+            "inside each end: the mean of that many channels inside the window (trapezoid "
+            "Shirley); CasaXPS Av Width: 2 n + 1 channels centred on each end, beyond the "
+            "window too (CasaXPS's channel-sum Shirley)"
+        )
+        self.form = QComboBox()
+        self.form.addItems(["U2", "U3"])
+        self.fit_b = QCheckBox("fit B")
+        self.slope = QCheckBox("slope")
+        self.result = QLabel()
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 2, 4, 2)
+        self.points_label = QLabel("End points")
+        for w in (QLabel("Background"), self.kind, self.points_label, self.points,
+                  self.convention, self.form, self.fit_b, self.slope):  # fmt: skip
+            row.addWidget(w)
+        row.addWidget(self.result, 1)
+        for box in (self.kind, self.convention, self.form):
+            box.currentIndexChanged.connect(self._edited)
+        self.points.valueChanged.connect(self._edited)
+        for check in (self.fit_b, self.slope):
+            check.toggled.connect(self._edited)
+        doc.current_changed.connect(self.refresh)
+        doc.spec_changed.connect(self._changed)
+        doc.result_changed.connect(self._changed)
+        doc.spectra_changed.connect(self.refresh)
+        self.refresh()
+
+    def _changed(self, sid: str) -> None:
+        if sid == self.doc.current:
+            self.refresh()
+
+    def refresh(self, *_: Any) -> None:
+        """Show the current spectrum's background (controls disabled without one)."""
+        sid = self.doc.current
+        widgets = (self.kind, self.points, self.convention, self.form, self.fit_b, self.slope)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.setEnabled(bool(sid))
+            bg = self.doc.spec(sid).background if sid else BackgroundSpec()
+            self.kind.setCurrentIndex(self.kind.findData(bg.kind))
+            casa = bg.options.get("convention", "xpsfit")
+            self.convention.setCurrentIndex(max(self.convention.findData(casa), 0))
+            self.points.setMinimum(0 if casa == "casaxps" else 1)
+            self.points.setValue(int(bg.average_points))
+            self.form.setCurrentText("U3" if bg.options.get("tougaard_form") == "U3" else "U2")
+            self.fit_b.setChecked("B" in bg.params)
+            self.slope.setChecked("slope" in bg.params)
+            static = bg.kind in ("linear", "shirley") or (bg.kind == "tougaard" and not bg.params)
+            for w, shown in ((self.points, static), (self.points_label, static),
+                             (self.convention, static),
+                             (self.form, bg.kind == "tougaard"),
+                             (self.fit_b, bg.kind == "tougaard"),
+                             (self.slope, bg.kind == "active_shirley")):  # fmt: skip
+                w.setVisible(shown)
+            self.result.setText(summary(self.doc.result(sid)) if sid else "")
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+
+    def background(self) -> BackgroundSpec:
+        """The background the controls describe, keeping what they do not show of the
+        current one (other options, given parameter values)."""
+        old = self.doc.spec(self.doc.current).background
+        kind: BackgroundKind = self.kind.currentData()
+        options = dict(old.options)
+        casa = self.convention.currentData()
+        if casa == "xpsfit":
+            options.pop("convention", None)
+        else:
+            options["convention"] = casa
+        points = self.points.value()
+        if casa == "xpsfit":
+            points = max(points, 1)
+        params: dict[str, Param] = {}
+        if kind == "tougaard":
+            options["tougaard_form"] = self.form.currentText()
+            if self.fit_b.isChecked():
+                params["B"] = old.params.get("B", Param(TOUGAARD_B, 0.0))
+        if kind == "active_shirley" and self.slope.isChecked():
+            params["slope"] = old.params.get("slope", Param(0.0))
+        return replace(old, kind=kind, average_points=points, params=params, options=options)
+
+    def _edited(self, *_: Any) -> None:
+        sid = self.doc.current
+        if not sid:
+            return
+        spec = self.doc.spec(sid)
+        new = self.background()
+        if new != spec.background:
+            text = f"Background: {KINDS[new.kind]}"
+            self.doc.undo_stack.push(
+                SetSpecCommand(self.doc, sid, replace(spec, background=new), text)
+            )
+        else:
+            self.refresh()
