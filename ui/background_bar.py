@@ -3,7 +3,7 @@ table, and a line saying what the last fit made of it.
 
 Kind (none, linear, Shirley, active Shirley, Tougaard), the channels that tie the end levels
 to the data and their convention (xpsfit's: that many channels inside each end; CasaXPS's:
-its *Av Width*, ``2 * n + 1`` channels centred on each end), the Tougaard cross-section and
+its *Av Width*, channels centred on each end), the Tougaard cross-section and
 whether its B is fitted with the peaks, and the active-Shirley slope. Each change is one
 :class:`~xpsfit_ui.commands.SetSpecCommand`; nothing is computed here.
 """
@@ -73,7 +73,7 @@ class BackgroundBar(QWidget):
             self.convention.addItem(text, key)
         self.convention.setToolTip(
             "inside each end: the mean of that many channels inside the window (trapezoid "
-            "Shirley); CasaXPS Av Width: 2 n + 1 channels centred on each end, beyond the "
+            "Shirley); CasaXPS Av Width: n / 2 channels either side of each end channel, beyond the "
             "window too (CasaXPS's channel-sum Shirley)"
         )
         self.form = QComboBox()

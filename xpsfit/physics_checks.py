@@ -210,9 +210,9 @@ def background_warnings(result: FitResult) -> list[PhysicsWarning]:
 
     A static background (Shirley, linear, Tougaard with a fixed cross-section) is tied to the
     mean of ``average_points`` channels at each end of the window (xpsfit's convention; with
-    CasaXPS's, whose tie points are centred on the ends, nothing is reported). Where those channels span
-    a slope of the data (on a coarse grid they reach into the peak), the end level does not
-    sit on the data at the end.
+    CasaXPS's, whose tie points are centred on the ends, nothing is reported). Where those
+    channels span a slope of the data (on a coarse grid they reach into the peak), the end
+    level does not sit on the data at the end.
 
     Parameters
     ----------

@@ -26,8 +26,8 @@ LinkKind: TypeAlias = Literal["offset", "ratio", "equal"]
 BackgroundKind: TypeAlias = Literal["none", "linear", "shirley", "active_shirley", "tougaard"]
 #: End-level conventions of static backgrounds (``BackgroundSpec.options["convention"]``):
 #: xpsfit's (``average_points`` channels inside each end, trapezoid-rule Shirley) and CasaXPS's
-#: (``2 * average_points + 1`` channels centred on each end channel, reaching beyond the
-#: window; channel-sum Shirley, see :mod:`xpsfit.background_casa`).
+#: (the Av Width: channels centred on each end channel, reaching beyond the window;
+#: channel-sum Shirley, see :mod:`xpsfit.background_casa`).
 CONVENTIONS = ("xpsfit", "casaxps")
 _ID_RE = re.compile(r"^[A-Za-z0-9_+\-.()]+$")
 
@@ -188,7 +188,8 @@ class BackgroundSpec:
         peaks) or ``"tougaard"``.
     average_points
         Channels averaged at each end to fix the end intensities; with the CasaXPS convention
-        its *Av Width* (``2 * average_points + 1`` channels centred on each end channel).
+        its *Av Width* (channels centred on each end channel, see
+        :func:`xpsfit.background_casa.tie_levels`).
     params
         Fit-time parameters: ``"slope"`` (active Shirley linear term, intensity/eV),
         ``"B"``, ``"C"``, ``"D"`` (Tougaard cross-section, eV^2 / eV^2 / eV^2).

@@ -3,7 +3,8 @@
 The golden tests compare with backgrounds CasaXPS itself evaluated and exported next to the
 data (``../shared/realdata``: eight "export to CSV" files of one study and a "report" text
 export). The exports do not name the region or its Av Width: the region is the run of channels
-where the exported background differs from the data, and every export matches Av Width 1.
+where the exported background differs from the data, and every export is tied to 3-channel
+means (Av Width 1 or 2).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import xpsfit
 from xpsfit import backgrounds as bg
 from xpsfit.background_casa import shirley_channel_sum, tie_levels
 from xpsfit.errors import FitError, SpecError
+from xpsfit.io.casa import fit_spec_from_spectrum
+from xpsfit.io.vamas import load_vamas
 from xpsfit.spec import BackgroundSpec, FitSpec
 from xpsfit.specjson import spec_from_dict, spec_to_dict
 
@@ -100,7 +103,32 @@ def test_tie_levels_average_channels_centred_on_the_window_ends() -> None:
     assert tie_levels(x, y, (3.0, 7.0), 0) == (30.0, 70.0)
     # the window's ends are its end channels; at the spectrum's ends fewer are averaged
     assert tie_levels(x[::-1], y[::-1], (2.5, 7.5), 0) == (30.0, 70.0)
-    assert tie_levels(x, y, (0.0, 9.0), 2) == (pytest.approx(1.0), pytest.approx(29.0))
+    assert tie_levels(x, y, (3.0, 7.0), 2) == tie_levels(x, y, (3.0, 7.0), 1)
+    assert tie_levels(x, y, (0.0, 9.0), 3) == (pytest.approx(1.0), pytest.approx(29.0))
+    assert tie_levels(x, y, (0.0, 9.0), 4) == tie_levels(x, y, (0.0, 9.0), 3)
+
+
+def test_av_width_two_ties_like_casaxps_2_3_25(realdata: Path) -> None:
+    """FeO_analyzed.vms (CasaXPS 2.3.25, Av Width 2) and CasaXPS's export of its background:
+    the exported background meets the 3-channel means at both region ends."""
+    (feo,) = load_vamas(realdata / "pynxtools-xps/FeO_analyzed.vms")
+    spec = fit_spec_from_spectrum(feo)
+    assert spec is not None
+    assert spec.window is not None
+    assert spec.background.average_points == 2
+    path = realdata / "pynxtools-xps/FeO_analyzed_lineshapes_cols.txt"
+    lines = path.read_text(encoding="latin-1").splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
+    rows = [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :]]
+    table = np.array([row for row in rows if row])
+    be, counts, casa = table[:, 8], table[:, 1], table[:, 6]  # counts and background counts
+    np.testing.assert_allclose(be, feo.binding_energy[::-1], atol=1e-9)
+    region = _region(counts, casa)
+    low, high = tie_levels(feo.binding_energy, feo.intensity, spec.window, 2)
+    assert (high, low) == (
+        pytest.approx(casa[region][0], abs=0.01),
+        pytest.approx(casa[region][-1], abs=0.01),
+    )
 
 
 @pytest.mark.parametrize("width", [-1, 1.5, True])
