@@ -150,6 +150,7 @@ class BackgroundBar(QWidget):
         params: dict[str, Param] = {}
         if kind == "tougaard":
             options["tougaard_form"] = self.form.currentText()
+            params = {n: p for n, p in old.params.items() if n in ("C", "D")}
             if self.fit_b.isChecked():
                 params["B"] = old.params.get("B", Param(TOUGAARD_B, 0.0))
         if kind == "active_shirley" and self.slope.isChecked():

@@ -111,13 +111,18 @@ def _check_cross_section(C: float, D: float, form: str) -> None:
 
 
 def tougaard_kernel(
-    energy_loss: ArrayLike, C: float, D: float = 1.0, form: TougaardForm = "U2"
+    energy_loss: ArrayLike,
+    C: float,
+    D: float = 1.0,
+    form: TougaardForm = "U2",
+    gap: float = 0.0,
 ) -> FloatArray:
     """Universal inelastic cross-section of Tougaard with B = 1.
 
     ``U2: K(T) = T / (C + T^2)^2`` and ``U3: K(T) = T / ((C - T^2)^2 + D T^2)``, for an energy
-    loss ``T >= 0``; K is 0 for ``T <= 0``. ``U2`` peaks at ``T = sqrt(C / 3)``; ``U3`` with
-    ``D = 4 C`` equals ``U2``.
+    loss ``T >= 0``; K is 0 for ``T <= 0`` and for losses below the ``gap`` (the band gap of an
+    insulator, CasaXPS's fourth cross-section number). ``U2`` peaks at ``T = sqrt(C / 3)``;
+    ``U3`` with ``D = 4 C`` equals ``U2``.
 
     Parameters
     ----------
@@ -127,6 +132,8 @@ def tougaard_kernel(
         Cross-section parameters, eV^2, > 0 (universal U2: C = 1643; D is used by U3 only).
     form
         ``"U2"`` or ``"U3"``.
+    gap
+        Smallest loss with a cross-section, eV, >= 0 (losses within 1e-9 of it included).
 
     Returns
     -------
@@ -134,6 +141,8 @@ def tougaard_kernel(
         K(T) / B, 1/eV^3 (times B in eV^2 it is a loss probability per eV).
     """
     _check_cross_section(C, D, form)
+    if not (np.isfinite(gap) and gap >= 0):
+        raise SpecError(f"Tougaard gap must be a finite energy >= 0 eV, not {gap}")
     loss = np.asarray(energy_loss, dtype=np.float64)
     t = np.maximum(loss, 0.0, out=np.empty(loss.shape))
     denom = np.multiply(t, t)
@@ -141,11 +150,14 @@ def tougaard_kernel(
         denom += C
         denom *= denom
     else:
-        gap = C - denom
-        gap *= gap
+        square = C - denom
+        square *= square
         denom *= D
-        denom += gap
-    return np.divide(t, denom, out=t)
+        denom += square
+    out = np.divide(t, denom, out=t)
+    if gap > 0:
+        out[loss < gap - 1e-9 * max(gap, 1.0)] = 0.0
+    return out
 
 
 def _trapezoid_weights(x: FloatArray) -> FloatArray:
@@ -166,7 +178,11 @@ def _uniform_spacing(x: FloatArray) -> float:
 
 
 def tougaard_matrix(
-    binding_energy: ArrayLike, C: float, D: float = 1.0, form: TougaardForm = "U2"
+    binding_energy: ArrayLike,
+    C: float,
+    D: float = 1.0,
+    form: TougaardForm = "U2",
+    gap: float = 0.0,
 ) -> FloatArray:
     """Matrix of the Tougaard loss integral on an axis, with B = 1.
 
@@ -178,8 +194,8 @@ def tougaard_matrix(
     ----------
     binding_energy
         Monotonic binding-energy axis (ascending or descending), eV, shape ``(n,)``.
-    C, D, form
-        Cross-section, as in :func:`tougaard_kernel` (eV^2, eV^2, ``"U2"`` or ``"U3"``).
+    C, D, form, gap
+        Cross-section, as in :func:`tougaard_kernel` (eV^2, eV^2, ``"U2"`` or ``"U3"``, eV).
 
     Returns
     -------
@@ -193,11 +209,11 @@ def tougaard_matrix(
     weights = _trapezoid_weights(x)
     h = _uniform_spacing(x) if n > 1 else 0.0
     if h == 0.0:
-        matrix = tougaard_kernel(np.subtract.outer(x, x), C, D, form)
+        matrix = tougaard_kernel(np.subtract.outer(x, x), C, D, form, gap)
         matrix *= weights
         return matrix
     # Evenly spaced: M[i, k] = K(|i - k| h) on one side of the diagonal (a Toeplitz matrix).
-    per_lag = tougaard_kernel(abs(h) * np.arange(n), C, D, form)
+    per_lag = tougaard_kernel(abs(h) * np.arange(n), C, D, form, gap)
     pieces = (per_lag[::-1], np.zeros(n - 1)) if h > 0 else (np.zeros(n - 1), per_lag)
     windows = np.lib.stride_tricks.sliding_window_view(np.concatenate(pieces), n)[::-1]
     return np.multiply(windows, weights, out=np.empty((n, n)))

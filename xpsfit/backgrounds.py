@@ -317,6 +317,7 @@ def tougaard(
     C: float = 1643.0,
     D: float = 1.0,
     form: TougaardForm = "U2",
+    gap: float = 0.0,
     fit_B: bool = True,
     average_points: int = 5,
     start_offset: float = 0.0,
@@ -343,6 +344,8 @@ def tougaard(
         Cross-section parameters, eV^2 (universal U2: B = 2866, C = 1643). D is used by U3.
     form
         ``"U2"`` (two-parameter) or ``"U3"`` (three-parameter) cross-section.
+    gap
+        No losses below this energy, eV (CasaXPS's fourth cross-section number; 0: none).
     fit_B
         Match B to the high-binding-energy end level (see above).
     average_points, start_offset, end_offset
@@ -355,7 +358,7 @@ def tougaard(
     Returns
     -------
     BackgroundResult
-        With ``params`` ``i_low``, ``i_high``, ``B``, ``C`` and ``D``.
+        With ``params`` ``i_low``, ``i_high``, ``B``, ``C``, ``D`` and ``gap``.
 
     Raises
     ------
@@ -366,7 +369,7 @@ def tougaard(
     i_low, i_high = _end_levels(data, average_points, start_offset, end_offset, end_levels)
     if not np.isfinite(B):
         raise SpecError(f"Tougaard B must be a finite number of eV^2, not {B}")
-    loss = tougaard_matrix(data.energy, C, D, form) @ (data.intensity - i_low)
+    loss = tougaard_matrix(data.energy, C, D, form, gap) @ (data.intensity - i_low)
     if fit_B:
         B_used, how = _fitted_B(float(B), float(loss[-1]), i_high - i_low)
     else:
@@ -374,5 +377,12 @@ def tougaard(
     return data.result(
         i_low + B_used * loss,
         f"{form} cross-section, {how}",
-        {"i_low": i_low, "i_high": i_high, "B": B_used, "C": float(C), "D": float(D)},
+        {
+            "i_low": i_low,
+            "i_high": i_high,
+            "B": B_used,
+            "C": float(C),
+            "D": float(D),
+            "gap": float(gap),
+        },
     )

@@ -54,8 +54,9 @@ class BackgroundModel:
         Additive parameters and their unit curves (``bg_offset`` -> 1, ``bg_slope`` -> E - E_low).
     info
         Diagnostics of a static background (iterations, convergence, end levels...).
-    tougaard_form
-        ``"U2"`` or ``"U3"`` for fitted Tougaard.
+    tougaard_form, tougaard_gap
+        ``"U2"`` or ``"U3"``, and the loss below which the cross-section is 0 (eV), for fitted
+        Tougaard.
     fixed_matrix
         Tougaard loss matrix when C and D are not fitted.
     """
@@ -67,6 +68,7 @@ class BackgroundModel:
     basis: Mapping[str, FloatArray] = field(default_factory=dict)
     info: Info = field(default_factory=dict)
     tougaard_form: str = "U2"
+    tougaard_gap: float = 0.0
     fixed_matrix: FloatArray | None = None
     _half_dx: FloatArray = field(init=False, repr=False)
 
@@ -101,6 +103,7 @@ class BackgroundModel:
                     values["bg_C"],
                     values.get("bg_D", 1.0),
                     "U3" if self.tougaard_form == "U3" else "U2",
+                    self.tougaard_gap,
                 )
             loss: FloatArray = values["bg_B"] * (rows @ matrix.T)
             return loss
@@ -143,6 +146,17 @@ def convention(bg: BackgroundSpec) -> str:
     return str(value)
 
 
+def _gap(bg: BackgroundSpec) -> float:
+    """The Tougaard gap of ``options["tougaard_gap"]`` (eV, default 0)."""
+    try:
+        return float(bg.options.get("tougaard_gap", 0.0))
+    except (TypeError, ValueError):
+        raise SpecError(
+            f"Tougaard gap must be a number of eV, not {bg.options['tougaard_gap']!r}",
+            key="background",
+        ) from None
+
+
 def _static(
     bg: BackgroundSpec, spectrum: Spectrum, whole: Spectrum | None
 ) -> backgrounds.BackgroundResult:
@@ -162,8 +176,14 @@ def _static(
     if bg.kind == "linear":
         return backgrounds.linear(be, y, **ends)
     if bg.kind == "tougaard":
+        cross = {n: float(bg.params[n].value) for n in ("C", "D") if n in bg.params}
         return backgrounds.tougaard(
-            be, y, form="U3" if opts.get("tougaard_form") == "U3" else "U2", **ends
+            be,
+            y,
+            form="U3" if opts.get("tougaard_form") == "U3" else "U2",
+            gap=_gap(bg),
+            **cross,  # type: ignore[arg-type]
+            **ends,
         )
     return backgrounds.shirley(
         be,
@@ -238,11 +258,14 @@ def background_model(
             basis["bg_slope"] = be - be[0]
         names = {p[0] for p in params}
         matrix = None
+        gap = _gap(bg)
         if bg.kind == "tougaard" and "bg_C" not in names and "bg_D" not in names:
-            matrix = backgrounds.tougaard_matrix(be, 1643.0, 1.0, "U3" if form == "U3" else "U2")
+            matrix = backgrounds.tougaard_matrix(
+                be, 1643.0, 1.0, "U3" if form == "U3" else "U2", gap
+            )
         return BackgroundModel(
             bg.kind, be, zeros, params, MappingProxyType(basis), tougaard_form=form,
-            fixed_matrix=matrix,
+            tougaard_gap=gap, fixed_matrix=matrix,
         )  # fmt: skip
     res = _static(bg, spectrum, whole)
     static = np.asarray(res.background, dtype=np.float64)

@@ -192,11 +192,14 @@ class BackgroundSpec:
         :func:`xpsfit.background_casa.tie_levels`).
     params
         Fit-time parameters: ``"slope"`` (active Shirley linear term, intensity/eV),
-        ``"B"``, ``"C"``, ``"D"`` (Tougaard cross-section, eV^2 / eV^2 / eV^2).
+        ``"B"``, ``"C"``, ``"D"`` (Tougaard cross-section, eV^2 / eV^2 / eV^2). A Tougaard
+        background with ``"B"`` is fitted with the peaks; without it, it is static, made from
+        the data with B meeting the high-BE end level and ``"C"``, ``"D"`` at their values.
     options
         Plain options: ``"tougaard_form"`` (``"U2"`` or ``"U3"``), ``"start_offset"`` and
         ``"end_offset"`` (intensity added to the low- and high-BE end levels), ``"tolerance"``,
-        ``"max_iterations"`` for static Shirley, ``"convention"`` (``"xpsfit"``, the default,
+        ``"max_iterations"`` for static Shirley, ``"tougaard_gap"`` (eV: no losses below it,
+        default 0), ``"convention"`` (``"xpsfit"``, the default,
         or ``"casaxps"``: end levels and Shirley sums as CasaXPS makes them, see
         :mod:`xpsfit.model_background`).
     """

@@ -3,14 +3,17 @@ view draws the new background, and the line beside it reports what the fit made 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from xpsfit import backgrounds
 from xpsfit.background_casa import tie_levels
 from xpsfit.fitting import fit
+from xpsfit.spec import BackgroundSpec, Param
 from xpsfit_ui.background_bar import BackgroundBar
-from xpsfit_ui.commands import FitResultsCommand
+from xpsfit_ui.commands import FitResultsCommand, SetSpecCommand
 from xpsfit_ui.document import Document
 from xpsfit_ui.plots.spectrum_view import SpectrumView
 
@@ -97,3 +100,23 @@ def test_active_shirley_slope_toggles_its_parameter(co2p_doc: Document, bar: Bac
     assert ("slope" in doc.spec(sid).background.params) is (not had)
     doc.undo_stack.undo()
     assert ("slope" in doc.spec(sid).background.params) is had
+
+
+def test_edits_keep_a_given_cross_section(co2p_doc: Document, bar: BackgroundBar) -> None:
+    """An imported CasaXPS Tougaard (C, D and gap given) keeps them through bar edits."""
+    doc, sid = co2p_doc, co2p_doc.current
+    given = BackgroundSpec(
+        "tougaard",
+        2,
+        {"C": Param(551.0, vary=False), "D": Param(436.0, vary=False)},
+        {"tougaard_form": "U3", "tougaard_gap": 3.0, "convention": "casaxps"},
+    )
+    doc.undo_stack.push(SetSpecCommand(doc, sid, replace(doc.spec(sid), background=given), "bg"))
+    assert bar.form.currentText() == "U3"
+    bar.points.setValue(3)
+    bar.fit_b.setChecked(True)
+    bg = doc.spec(sid).background
+    assert (bg.params["C"].value, bg.params["D"].value) == (551.0, 436.0)
+    assert bg.options["tougaard_gap"] == 3.0
+    assert bg.average_points == 3
+    assert "B" in bg.params

@@ -124,11 +124,14 @@ def _background(region: CasaRegion) -> BackgroundSpec:
         options["casa_offsets_percent"] = (region.start_offset, region.end_offset)
     params: dict[str, Param] = {}
     if form is not None:
+        # CasaXPS computes a Tougaard region from the data (static), its B meeting the high-BE
+        # tie point; a U3 cross-section's fourth number is the gap below which nothing is lost
         options["tougaard_form"] = form
-        names = ("B", "C", "D") if form == "U3" else ("B", "C")
-        params = {
-            n: Param(v, vary=False) for n, v in zip(names, region.cross_section, strict=False)
-        }
+        cross = region.cross_section
+        names = ("C", "D") if form == "U3" else ("C",)
+        params = {n: Param(v, vary=False) for n, v in zip(names, cross[1:], strict=False)}
+        if form == "U3" and len(cross) > 3 and math.isfinite(cross[3]) and cross[3] > 0:
+            options["tougaard_gap"] = float(cross[3])
     width = max(0, round(region.average_width)) if math.isfinite(region.average_width) else 1
     return BackgroundSpec(kind, average_points=width, params=params, options=options)  # type: ignore[arg-type]
 
