@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 import xpsfit
 from xpsfit.errors import ParseError, XpsfitError
 from xpsfit.project import PROJECT_SUFFIX
-from xpsfit.templates import default_specs
+from xpsfit.starting_models import starting_models
 from xpsfit_ui.background_bar import BackgroundBar
 from xpsfit_ui.data_tree import DataTree
 from xpsfit_ui.dialogs.sensitivity_dialog import SensitivityDialog
@@ -215,21 +215,31 @@ class MainWindow(QMainWindow):
         return len(spectra)
 
     def add_spectra(self, spectra: list[xpsfit.Spectrum], text: str) -> None:
-        """Add spectra as one undoable step, each starting from its region's default template
-        (:func:`xpsfit.templates.default_specs`), and show the first new one."""
+        """Add spectra as one undoable step, each starting from the CasaXPS fit stored with it
+        or else its region's default template (:func:`xpsfit.starting_models.starting_models`),
+        and show the first new one."""
         from xpsfit_ui.commands import ProjectCommand
 
         before = set(self.doc.ids())
         project = self.doc.with_spectra(spectra)
         new = {sid: sp for sid, sp in project.spectra.items() if sid not in before}
-        specs, missing = default_specs(new)
-        project = replace(project, specs={**project.specs, **specs})
+        start = starting_models(new)
+        project = replace(project, specs={**project.specs, **start.specs})
         self.doc.undo_stack.push(ProjectCommand(self.doc, project, text))
-        if specs:
+        for sid, why in start.unreadable.items():
+            self.log_panel.add(f"{new[sid].full_label}: {why}", logging.WARNING)
+        if start.from_file:
             self.log_panel.add(
-                f"{len(specs)} of {len(new)} spectra start from their region's default template "
+                f"{len(start.from_file)} of {len(new)} spectra start from the CasaXPS fit stored "
+                "in the file"
+            )
+        templated = len(start.specs) - len(start.from_file)
+        if templated:
+            self.log_panel.add(
+                f"{templated} of {len(new)} spectra start from their region's default template "
                 "(Model > Templates applies another)"
             )
+        missing = start.missing
         regions = sorted({new[sid].region or "(no region)" for sid in missing})
         if regions:
             self.log_panel.add(

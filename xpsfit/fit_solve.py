@@ -102,14 +102,47 @@ class _OwnedParameters(Parameters):  # type: ignore[misc]  # lmfit has no type i
         return self
 
 
+#: Where a free parameter that starts on one of its bounds (within :data:`ON_BOUND` of it)
+#: starts instead: this share of its bounded range inside (of max(1, |bound|) for a one-sided
+#: bound). lmfit's bound transforms have no gradient on a bound, so a parameter started there
+#: never moves. Measured on the 117 demo spectra with their library templates, one or two
+#: centers (and at random their FWHMs) put on a bound, 216 fits: started on the bound, 191 ended
+#: above the chi-square of the unchanged template (median 6x); moved 1e-3 of the range inside,
+#: 4 did (as with 1e-2; 1e-6: 6), in 11.4 evaluations on average. A CasaXPS Fe 2p model whose
+#: satellite starts on its center and FWHM bounds ended at a reduced chi-square of 469 after 3
+#: evaluations; moved inside, below 10.
+START_INSIDE = 1e-3
+#: How close to a bound (share of the range, or of max(1, |bound|)) counts as on it.
+ON_BOUND = 1e-6
+
+
+def _inside(value: float, lo: float, hi: float) -> float:
+    """``value`` clipped into its bounds, and moved :data:`START_INSIDE` inside when on one."""
+    if math.isfinite(lo) and math.isfinite(hi):
+        if hi <= lo:
+            return lo
+        span = hi - lo
+        if value <= lo + ON_BOUND * span:
+            return lo + START_INSIDE * span
+        if value >= hi - ON_BOUND * span:
+            return hi - START_INSIDE * span
+        return value
+    if math.isfinite(lo) and value <= lo + ON_BOUND * max(1.0, abs(lo)):
+        return lo + START_INSIDE * max(1.0, abs(lo))
+    if math.isfinite(hi) and value >= hi - ON_BOUND * max(1.0, abs(hi)):
+        return hi - START_INSIDE * max(1.0, abs(hi))
+    return value
+
+
 #: Parameter sets kept per thread (one per model structure: names and bounds).
 MAX_PARAMETER_SETS = 64
 _sets = threading.local()
 
 
 def _parameters(model: Model, theta0: FloatArray) -> Parameters:
-    """The lmfit parameters of the model's nonlinear parameters at ``theta0`` (clipped into
-    their bounds), in a set reused by later fits of the same structure in this thread."""
+    """The lmfit parameters of the model's nonlinear parameters at ``theta0`` (inside their
+    bounds, see :data:`START_INSIDE`), in a set reused by later fits of the same structure in
+    this thread."""
     key = tuple((n, model.param(n).min, model.param(n).max) for n in model.nonlinear)
     cache: dict[tuple[tuple[str, float, float], ...], Parameters] | None = getattr(
         _sets, "by_key", None
@@ -117,7 +150,7 @@ def _parameters(model: Model, theta0: FloatArray) -> Parameters:
     if cache is None:
         cache = _sets.by_key = {}
     params = cache.pop(key, None)
-    starts = [min(max(v, lo), hi) for (_, lo, hi), v in zip(key, theta0.tolist(), strict=True)]
+    starts = [_inside(v, lo, hi) for (_, lo, hi), v in zip(key, theta0.tolist(), strict=True)]
     if params is None:
         params = _OwnedParameters()
         for (name, lo, hi), value in zip(key, starts, strict=True):

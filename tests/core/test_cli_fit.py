@@ -107,3 +107,27 @@ def test_fit_charge_reference_missing_is_one_line_error(
     err = capsys.readouterr().err.strip()
     assert "no C 1s spectrum for charge correction" in err
     assert "\n" not in err
+
+
+def test_casaxps_option_refits_the_stored_casaxps_models(realdata: Path, tmp_path: Path) -> None:
+    code = main(
+        ["fit", str(realdata / "feranick-xps/casaxps.vms"), "--casaxps", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    with (tmp_path / "casaxps_fit.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    by_region: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_region.setdefault(row["region"], []).append(row)
+    # two CasaXPS regions with 2 and 1 GL(30) components; the survey carries no fit
+    assert [len(by_region[r]) for r in ("Pd 3d", "Si 2p")] == [2, 1]
+    assert all(r["status"] in ("converged", "at_bound") for r in rows if r["region"] != "Survey")
+    (survey,) = by_region["Survey"]
+    assert survey["status"].startswith("failed: no CasaXPS fit")
+
+
+def test_casaxps_option_excludes_a_template(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["fit", "x.vms", "--casaxps", "--template", "t.json"])
+    assert exc.value.code == 2
+    assert "not allowed with argument --casaxps" in capsys.readouterr().err

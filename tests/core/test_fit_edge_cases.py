@@ -9,7 +9,7 @@ from xpsfit.demo import demo_spectra
 from xpsfit.fitting import fit
 from xpsfit.lineshapes import evaluate
 from xpsfit.preview_model import evaluate_spec
-from xpsfit.spec import FitSpec, param_name
+from xpsfit.spec import BackgroundSpec, FitSpec, Param, Peak, param_name
 from xpsfit.spectrum import Spectrum
 from xpsfit.templates import apply_template, default_template
 from xpsfit.uncertainty import inert
@@ -109,3 +109,28 @@ def test_refits_from_fitted_specs_stay_in_the_template_window(co2p: list[Spectru
                 assert link is not None
                 value = result.params[param_name(cid, quantity)].value
                 assert link.value - link.tolerance <= value <= link.value + link.tolerance
+
+
+@pytest.mark.parametrize("side", ["max", "min"])
+def test_a_start_on_its_bounds_still_moves(side: str) -> None:
+    """lmfit's bound transforms have no gradient on a bound: a center and FWHM that start
+    exactly there are moved inside first (xpsfit.fit_solve.START_INSIDE), else they stay."""
+    be = np.arange(770.0, 790.0, 0.05)
+    truth = evaluate("gl", be, 5000.0, 780.0, 1.6, m=30.0)
+    y = np.random.default_rng(7).poisson(200.0 + truth).astype(float)
+    spectrum = Spectrum(binding_energy=be, intensity=y, region="test")
+    peak = Peak(
+        "A",
+        "gl",
+        center=Param(781.0 if side == "max" else 779.0, 779.0, 781.0),
+        fwhm=Param(2.4 if side == "max" else 1.0, 1.0, 2.4),
+        area=Param(3000.0, 0.0),
+        shape={"m": Param(30.0, vary=False)},
+    )
+    spec = FitSpec(background=BackgroundSpec("linear", 5), components=(peak,))
+    result = fit(spectrum, spec)
+    fitted = result.params
+    assert result.status == "converged"
+    assert fitted[param_name("A", "center")].value == pytest.approx(780.0, abs=0.02)
+    assert fitted[param_name("A", "fwhm")].value == pytest.approx(1.6, abs=0.05)
+    assert result.redchi < 1.5

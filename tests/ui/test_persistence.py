@@ -119,3 +119,19 @@ def test_opened_spectra_start_from_their_default_templates(
     assert any(f"{added} of {added} spectra start from" in m for _, m in window.log_panel.entries)
     window.doc.undo_stack.undo()  # spectra and their models go in one step
     assert set(window.doc.ids()) == before
+
+
+def test_a_casaxps_processed_file_opens_with_its_casaxps_fit(
+    window: MainWindow, realdata: Path
+) -> None:
+    added = window.open_paths([realdata / "pynxtools-xps/FeO_analyzed.vms"])
+    assert added == 1
+    sid = window.doc.current
+    spec = window.doc.spec(sid)
+    assert [c.lineshape for c in spec.components] == ["lf", "sgl", "lf", "sgl"]
+    assert spec.background.kind == "tougaard"
+    assert window.background_bar.kind.currentData() == "tougaard"
+    messages = [m for _, m in window.log_panel.entries]
+    assert any(
+        "1 of 1 spectra start from the CasaXPS fit stored in the file" in m for m in messages
+    )

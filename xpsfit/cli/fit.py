@@ -1,9 +1,11 @@
-"""``xpsfit fit FILE [--template T.json] [--region R] [--weights W] [--charge-shift EV |
---charge-reference REGION [--charge-energy EV]] [--out DIR]``: fit spectra.
+"""``xpsfit fit FILE [--template T.json | --casaxps] [--region R] [--weights W] [--charge-shift
+EV | --charge-reference REGION [--charge-energy EV]] [--out DIR]``: fit spectra.
 
 Every spectrum of FILE whose region matches (``--region``, else the template's region) is
 fitted with the template, or with the region's default template when no ``--template`` is
-given; the table ``<FILE stem>_fit.csv`` in DIR (default: the current folder) has one row per
+given; with ``--casaxps``, every spectrum (of ``--region``, when given) with the CasaXPS fit
+stored with it in the file (a VAMAS file processed in CasaXPS), its regions, components,
+constraints and background as CasaXPS defines them; the table ``<FILE stem>_fit.csv`` in DIR (default: the current folder) has one row per
 drawn line: spectrum, region, component, species, center, center_err, fwhm, fwhm_err, area,
 area_err, status (full float precision). Errors that were not estimated are empty cells. A
 spectrum that cannot be fitted gets one row with status ``failed: <reason>`` and the others
@@ -31,9 +33,11 @@ from xpsfit.energy import ADVENTITIOUS_CARBON_EV, charge_correct
 from xpsfit.errors import FitError, SpecError, XpsfitError
 from xpsfit.fitting import fit
 from xpsfit.io import read
+from xpsfit.io.casa import fit_spec_from_spectrum
 from xpsfit.physics_checks import result_warnings
 from xpsfit.reference import load_library, normalize_region
 from xpsfit.result import Estimate, FitResult
+from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
 from xpsfit.templates import Template, apply_template, default_template, load_template
 
@@ -52,7 +56,13 @@ def register(subparsers: Any) -> None:
     """Add the ``fit`` sub-command to the ``xpsfit`` parser."""
     parser = subparsers.add_parser("fit", help="fit spectra of a file with a template")
     parser.add_argument("file", help="instrument file")
-    parser.add_argument("--template", help="template JSON file (default: the region's default)")
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument("--template", help="template JSON file (default: the region's default)")
+    model.add_argument(
+        "--casaxps",
+        action="store_true",
+        help="fit each spectrum with the CasaXPS fit stored with it in the file",
+    )
     parser.add_argument(
         "--region", help="fit spectra of this region (default: the template's region)"
     )
@@ -182,11 +192,22 @@ def _failed_row(spectrum: Spectrum, reason: str) -> dict[str, str]:
     return row
 
 
+def _spec_for(spectrum: Spectrum, template: Template | None) -> FitSpec:
+    """The template applied to the spectrum, or (``--casaxps``) its stored CasaXPS fit."""
+    if template is not None:
+        return apply_template(template, spectrum)
+    spec = fit_spec_from_spectrum(spectrum)
+    if spec is None or not spec.components:
+        raise SpecError("no CasaXPS fit (regions and components) is stored with the spectrum")
+    return spec
+
+
 def run(args: argparse.Namespace) -> int:
     """Handle ``xpsfit fit``; returns the exit code."""
-    template = _template(args)
+    template = None if args.casaxps else _template(args)
     everything = read(args.file)
-    spectra = _select(everything, args.region or template.spec.region, args.file)
+    region = args.region or ("" if template is None else template.spec.region)
+    spectra = _select(everything, region, args.file)
     refs = _references(everything, args)
     rows: list[dict[str, str]] = []
     library = load_library()
@@ -194,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
         name = spectrum.full_label
         try:
             spectrum = _charge_corrected(spectrum, refs, args)
-            result = fit(spectrum, apply_template(template, spectrum), weights=args.weights)
+            result = fit(spectrum, _spec_for(spectrum, template), weights=args.weights)
         except XpsfitError as exc:
             log.warning("%s: not fitted: %s", name, exc)
             rows.append(_failed_row(spectrum, str(exc)))
