@@ -50,6 +50,7 @@ WINDOW_FACTOR = 20.0
 
 _POINTS_PER_WIDTH = 40.0  # grid points per narrowest width (core or Gaussian)
 _MAX_POINTS = 1 << 14
+_GRID_LEVELS = 4  # grid sizes per doubling (at most 19 % more points than asked for)
 _SIGMA_PER_FWHM = 1.0 / (2.0 * math.sqrt(2.0 * math.log(2.0)))
 _LN2 = math.log(2.0)
 _FOUR_LN2 = 4.0 * _LN2
@@ -91,7 +92,13 @@ def _broadened(
     half = window_half_width(fwhm, g)
     # Resolve the narrower of core and Gaussian, but never finer than 1 % of the core width.
     narrowest = max(min(fwhm, g), 0.01 * fwhm) if g > 0.0 else fwhm
-    n_half = int(min(math.ceil(half / narrowest * _POINTS_PER_WIDTH), _MAX_POINTS // 2))
+    # The count of points steps through a geometric series (_GRID_LEVELS per doubling) so the
+    # grid scales smoothly with the widths in between; a count that followed them point by
+    # point would make the curve jump (~1e-5 of the peak) with every added point, and forward
+    # differences of it, such as fit Jacobians, meaningless.
+    wanted = max(half / narrowest * _POINTS_PER_WIDTH, 1.0)
+    level = math.ceil(_GRID_LEVELS * math.log2(wanted))
+    n_half = min(math.ceil(2.0 ** (level / _GRID_LEVELS)), _MAX_POINTS // 2)
     dt = half / n_half
     grid = np.arange(-n_half, n_half + 1, dtype=np.float64) * dt
     y = core(grid)

@@ -180,3 +180,32 @@ def test_gl_tiny_lorentzian_share_is_the_gaussian_limit() -> None:
     x = np.linspace(-3.0, 3.0, 61)
     for m in (4.94e-322, 1e-300, 1e-14):
         assert np.allclose(gl(x, 1.0, 0.0, 1.0, m=m), gaussian(x, 1.0, 0.0, 1.0), rtol=1e-9)
+
+
+BROADENED = [
+    pytest.param(lambda x, c, f: doniach_sunjic(x, 1.0, c, f, 0.2, 0.9), id="ds"),
+    pytest.param(lambda x, c, f: la(x, 1.0, c, f, 0.8, 1.5, 169.75), id="la"),
+    pytest.param(lambda x, c, f: lf(x, 1.0, c, f, 0.54, 10.0, 0.015625, 169.75), id="lf"),
+]
+
+
+@pytest.mark.parametrize("shape", BROADENED)
+def test_broadened_shapes_are_smooth_in_width_and_center(shape) -> None:  # type: ignore[no-untyped-def]
+    """Fit Jacobians take forward differences with steps of ~1e-8: the numerically broadened
+    shapes must not jump when a width changes the convolution grid (they did, by ~1e-5 of the
+    peak, which made an LF FWHM derivative 300x too large and its error bar 300x too small)."""
+    x = np.arange(700.0, 750.0, 0.05)
+    step = 1.4901161193847656e-08
+    for fwhm in np.linspace(1.2, 2.2, 41):
+        for which in ("fwhm", "center"):
+            h = 1e-4 * fwhm
+
+            def curve(d: float, which: str = which, fwhm: float = fwhm) -> np.ndarray:
+                return shape(x, 709.0 + d, fwhm) if which == "center" else shape(x, 709.0, fwhm + d)
+
+            central = (curve(h) - curve(-h)) / (2 * h)
+            forward = (curve(step * 709.0 if which == "center" else step) - curve(0.0)) / (
+                step * 709.0 if which == "center" else step
+            )
+            err = np.linalg.norm(forward - central) / np.linalg.norm(central)
+            assert err < 0.01, (which, fwhm, err)
