@@ -14,6 +14,7 @@ from xpsfit.errors import SpecError
 from xpsfit.fitting import fit
 from xpsfit.io.casa import (
     calibration_shift,
+    counts_per_cps,
     fit_spec_from_spectrum,
     format_casa_lines,
     format_lineshape,
@@ -25,6 +26,7 @@ from xpsfit.io.casa_lines import sgl_share_of_pseudo_voigt, sgl_share_of_voigt
 from xpsfit.io.vamas import load_vamas, parse_vamas_bytes
 from xpsfit.io.vamas_write import format_vamas
 from xpsfit.lineshapes import evaluate, gl_half_width
+from xpsfit.preview_model import evaluate_spec
 from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, Link, Param, Peak
 from xpsfit.spectrum import Spectrum
 
@@ -78,13 +80,14 @@ def test_feo_fit_matches_casaxps_tables(realdata: Path) -> None:
 
 
 def _casa_component_curves(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Binding-energy axis and CasaXPS's own component curves (CPS, background removed)."""
+    """Binding-energy axis and CasaXPS's own component curves (counts, background removed:
+    the spectrum's unit; the imported areas are in counts, see ``counts_per_cps``)."""
     lines = path.read_text(encoding="latin-1").splitlines()
     start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
     table = np.array(
         [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :] if line]
     )
-    return table[:, 8], table[:, 10:14] - table[:, 14:15]
+    return table[:, 8], table[:, 2:6] - table[:, 6:7]
 
 
 def test_feo_components_reproduce_casaxps_curves(realdata: Path) -> None:
@@ -391,3 +394,36 @@ def test_unwritable_specs_are_spec_errors() -> None:
         format_casa_lines(_fit(), 0.0)
     with pytest.raises(SpecError):
         spec_from_casa_lines([OLD], 0.0)
+
+
+def test_imported_feo_model_draws_casaxps_envelope(realdata: Path) -> None:
+    """Opened, not refitted: the stored model on the imported background is the envelope
+    CasaXPS exported (counts), so the user sees the fit they made in CasaXPS."""
+    (feo,) = load_vamas(realdata / "pynxtools-xps/FeO_analyzed.vms")
+    spec = fit_spec_from_spectrum(feo)
+    assert spec is not None
+    assert counts_per_cps(feo) == 2.0  # 2 s dwell x 1 scan
+    curves = evaluate_spec(spec, feo)
+    ours = curves.background + sum(line.curve for line in curves.lines)
+    path = realdata / "pynxtools-xps/FeO_analyzed_lineshapes_cols.txt"
+    lines = path.read_text(encoding="latin-1").splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
+    rows = [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :]]
+    table = np.array([row for row in rows if row])[::-1]  # ascending binding energy
+    theirs = np.interp(curves.binding_energy, table[:, 8], table[:, 7])
+    assert np.abs(ours - theirs).max() < 0.003 * theirs.max()
+
+
+def test_casaxps_areas_are_per_second(realdata: Path) -> None:
+    """CasaXPS's areas are in CPS x eV: a stored Si 2p area of 67018 (0.2 s x 25 scans) is
+    335088 counts x eV, and the refit lands within 1 % of it."""
+    spectra = load_vamas(realdata / "feranick-xps/casaxps.vms")
+    si = next(s for s in spectra if s.region == "Si 2p")
+    spec = fit_spec_from_spectrum(si)
+    assert spec is not None
+    assert counts_per_cps(si) == pytest.approx(5.0)
+    (comp,) = spec.components
+    assert comp.area.value == pytest.approx(5.0 * 67017.591, rel=1e-9)
+    result = fit(si, spec)
+    (line,) = result.lines
+    assert line.area.value == pytest.approx(comp.area.value, rel=0.01)

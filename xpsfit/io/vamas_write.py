@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from xpsfit.atomic import write_text_atomic
 from xpsfit.errors import XpsfitError
-from xpsfit.io.casa import format_casa_lines
+from xpsfit.io.casa import counts_per_cps, format_casa_lines
 from xpsfit.io.vamas import IDENTIFIER, SCALAR_GROUPS, parse_vamas_bytes, regular_axis
 from xpsfit.io.vamas_block import META_PREFIX, OVERRIDABLE, UNKNOWN, encode_plain, field_default
 from xpsfit.spec import FitSpec
@@ -179,7 +179,9 @@ def _fit_lines(s: Spectrum, fit: FitSpec) -> list[str]:
     offset = float(meta.get("charge_shift", 0.0)) - float(meta.get("casa_calibration_shift", 0.0))
     be = s.binding_energy
     window = (float(be[0]), float(be[-1])) if be.size else None
-    return format_casa_lines(fit, s.source_energy, window=window, offset=offset)
+    return format_casa_lines(
+        fit, s.source_energy, window=window, offset=offset, area_scale=counts_per_cps(s)
+    )
 
 
 def _block_lines(
