@@ -123,6 +123,9 @@ def test_old_syntax_and_shirley(realdata: Path) -> None:
     specs = [fit_spec_from_spectrum(s) for s in spectra]
     assert [len(s.components) if s else None for s in specs] == [2, 1, None]
     assert specs[0] is not None
+    # CasaXPS named the regions "None": the specs take the spectra's regions
+    assert [s.region for s in specs[:2] if s] == [spectra[0].region, spectra[1].region]
+    assert specs[0].region == "Pd 3d"
     assert specs[0].background.kind == "shirley"
     # CasaXPS's tie points (Av Width 1: 3 channels centred on each end) and channel sums
     assert specs[0].background.average_points == 1

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from xpsfit.errors import SpecError
 from xpsfit.io.casa_lines import (
@@ -222,7 +223,9 @@ def fit_spec_from_spectrum(spectrum: Spectrum) -> FitSpec | None:
 
     Uses ``metadata["casa_lines"]`` and the spectrum's source energy; shifts applied after
     CasaXPS's calibration (``metadata["charge_shift"]`` minus
-    ``metadata["casa_calibration_shift"]``) move the positions with the axis.
+    ``metadata["casa_calibration_shift"]``) move the positions with the axis. The spec takes
+    the spectrum's region when it has one (CasaXPS's region name is a free label, often
+    "None"), and its areas are in the spectrum's intensity units (:func:`counts_per_cps`).
 
     Returns
     -------
@@ -237,7 +240,10 @@ def fit_spec_from_spectrum(spectrum: Spectrum) -> FitSpec | None:
     lines = tuple(str(x) for x in spectrum.metadata.get("casa_lines", ()))
     meta = spectrum.metadata
     offset = float(meta.get("charge_shift", 0.0)) - float(meta.get("casa_calibration_shift", 0.0))
-    return spec_from_casa_lines(lines, spectrum.source_energy, offset, counts_per_cps(spectrum))
+    spec = spec_from_casa_lines(lines, spectrum.source_energy, offset, counts_per_cps(spectrum))
+    if spec is None or not spectrum.region:
+        return spec
+    return replace(spec, region=spectrum.region)
 
 
 def _num(value: float) -> str:
