@@ -73,8 +73,8 @@ class BackgroundBar(QWidget):
             self.convention.addItem(text, key)
         self.convention.setToolTip(
             "inside each end: the mean of that many channels inside the window (trapezoid "
-            "Shirley); CasaXPS Av Width: n / 2 channels either side of each end channel, beyond the "
-            "window too (CasaXPS's channel-sum Shirley)"
+            "Shirley); CasaXPS Av Width: n / 2 channels either side of each end channel, "
+            "beyond the window too (CasaXPS's channel-sum Shirley)"
         )
         self.form = QComboBox()
         self.form.addItems(["U2", "U3"])

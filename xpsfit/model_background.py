@@ -3,7 +3,8 @@
 * ``"none"``: no background.
 * ``"linear"``, ``"shirley"`` and ``"tougaard"`` without fit parameters: computed from the data
   before the fit (:mod:`xpsfit.backgrounds`) and held fixed; ``options["convention"]``
-  ``"casaxps"`` ties them to the data and sums them as CasaXPS does (:data:`xpsfit.spec.CONVENTIONS`).
+  ``"casaxps"`` ties them to the data and sums them as CasaXPS does
+  (:data:`xpsfit.spec.CONVENTIONS`).
 * ``"active_shirley"``: ``bg_offset + bg_slope * (E - E_low) + bg_k * integral(E_low..E) of the
   fitted lines``; the step follows the fitted peak signal and ``bg_k`` is fitted with the peaks.
   ``bg_slope`` exists only when the spec gives a ``"slope"`` parameter.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -190,7 +191,7 @@ BROADENED = [
 
 
 @pytest.mark.parametrize("shape", BROADENED)
-def test_broadened_shapes_are_smooth_in_width_and_center(shape) -> None:  # type: ignore[no-untyped-def]
+def test_broadened_shapes_are_smooth_in_width_and_center(shape: Callable[..., np.ndarray]) -> None:
     """Fit Jacobians take forward differences with steps of ~1e-8: the numerically broadened
     shapes must not jump when a width changes the convolution grid (they did, by ~1e-5 of the
     peak, which made an LF FWHM derivative 300x too large and its error bar 300x too small)."""

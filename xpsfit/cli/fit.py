@@ -5,9 +5,9 @@ Every spectrum of FILE whose region matches (``--region``, else the template's r
 fitted with the template, or with the region's default template when no ``--template`` is
 given; with ``--casaxps``, every spectrum (of ``--region``, when given) with the CasaXPS fit
 stored with it in the file (a VAMAS file processed in CasaXPS), its regions, components,
-constraints and background as CasaXPS defines them; the table ``<FILE stem>_fit.csv`` in DIR (default: the current folder) has one row per
-drawn line: spectrum, region, component, species, center, center_err, fwhm, fwhm_err, area,
-area_err, status (full float precision). Errors that were not estimated are empty cells. A
+constraints and background as CasaXPS defines them. The table ``<FILE stem>_fit.csv`` in DIR
+(default: the current folder) has one row per drawn line: spectrum, region, component,
+species, center, center_err, fwhm, fwhm_err, area, area_err, status (full float precision). Errors that were not estimated are empty cells. A
 spectrum that cannot be fitted gets one row with status ``failed: <reason>`` and the others
 are still fitted. ``--weights uniform`` fits with equal weights instead of Poisson ones (for
 data that are not counts, e.g. background-subtracted exports with negative intensities).

@@ -53,8 +53,8 @@ from xpsfit.spectrum import Spectrum
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "BeMap", "CasaComponent", "CasaParam", "CasaRegion", "calibration_shift",
-    "counts_per_cps", "fit_spec_from_spectrum", "format_casa_lines", "format_lineshape", "is_casa_line",
+    "BeMap", "CasaComponent", "CasaParam", "CasaRegion", "calibration_shift", "counts_per_cps",
+    "fit_spec_from_spectrum", "format_casa_lines", "format_lineshape", "is_casa_line",
     "parse_component", "parse_lineshape", "parse_region", "spec_from_casa_lines",
 ]  # fmt: skip
 
