@@ -4,7 +4,8 @@ table, and a line saying what the last fit made of it.
 Kind (none, linear, Shirley, active Shirley, Tougaard), the channels that tie the end levels
 to the data and their convention (xpsfit's: that many channels inside each end; CasaXPS's:
 its *Av Width*, channels centred on each end), the Tougaard cross-section and
-whether its B is fitted with the peaks, and the active-Shirley slope. Each change is one
+whether its B is fitted with the peaks (with C, D and the gap below which nothing is lost), and
+the active-Shirley slope. Each change is one
 :class:`~xpsfit_ui.commands.SetSpecCommand`; nothing is computed here.
 """
 
@@ -15,7 +16,16 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QWidget,
+)
 
 from xpsfit.result import FitResult
 from xpsfit.spec import BackgroundKind, BackgroundSpec, Param
@@ -32,6 +42,8 @@ KINDS: dict[BackgroundKind, str] = {
 CONVENTIONS = {"xpsfit": "inside each end", "casaxps": "CasaXPS Av Width"}
 #: Universal cross-section start of a fitted Tougaard B, eV^2.
 TOUGAARD_B = 2866.0
+#: The cross-section the engine uses where the spec gives none: C, D (eV^2).
+CROSS_DEFAULTS = {"C": 1643.0, "D": 1.0}
 
 
 def _number(value: float, err: float | None) -> str:
@@ -79,14 +91,34 @@ class BackgroundBar(QWidget):
         self.form = QComboBox()
         self.form.addItems(["U2", "U3"])
         self.fit_b = QCheckBox("fit B")
+        self.cross: dict[str, QDoubleSpinBox] = {}
+        for name, (top, unit) in {
+            "C": (1e6, " eV²"),
+            "D": (1e6, " eV²"),
+            "gap": (100.0, " eV"),
+        }.items():
+            box = QDoubleSpinBox()
+            box.setRange(0.0 if name == "gap" else 0.01, top)
+            box.setDecimals(2)
+            box.setPrefix(f"{name} ")
+            box.setSuffix(unit)
+            box.setToolTip(
+                "Tougaard cross-section: C, D (U3 only), and the gap below which no energy is "
+                "lost (CasaXPS's fourth cross-section number)"
+            )
+            box.editingFinished.connect(self._edited)
+            self.cross[name] = box
         self.slope = QCheckBox("slope")
         self.result = QLabel()
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a long line must not widen the window: it is cut at the edge, whole in the tooltip
+        self.result.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 2, 4, 2)
         self.points_label = QLabel("End points")
         for w in (QLabel("Background"), self.kind, self.points_label, self.points,
-                  self.convention, self.form, self.fit_b, self.slope):  # fmt: skip
+                  self.convention, self.form, *self.cross.values(), self.fit_b,
+                  self.slope):  # fmt: skip
             row.addWidget(w)
         row.addWidget(self.result, 1)
         for box in (self.kind, self.convention, self.form):
@@ -107,7 +139,8 @@ class BackgroundBar(QWidget):
     def refresh(self, *_: Any) -> None:
         """Show the current spectrum's background (controls disabled without one)."""
         sid = self.doc.current
-        widgets = (self.kind, self.points, self.convention, self.form, self.fit_b, self.slope)
+        widgets = (self.kind, self.points, self.convention, self.form, self.fit_b, self.slope,
+                   *self.cross.values())  # fmt: skip
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -120,15 +153,25 @@ class BackgroundBar(QWidget):
             self.points.setValue(int(bg.average_points))
             self.form.setCurrentText("U3" if bg.options.get("tougaard_form") == "U3" else "U2")
             self.fit_b.setChecked("B" in bg.params)
+            for name, default in CROSS_DEFAULTS.items():
+                given = bg.params.get(name)
+                self.cross[name].setValue(default if given is None else given.value)
+            self.cross["gap"].setValue(float(bg.options.get("tougaard_gap", 0.0)))
             self.slope.setChecked("slope" in bg.params)
             static = bg.kind in ("linear", "shirley") or (bg.kind == "tougaard" and not bg.params)
             for w, shown in ((self.points, static), (self.points_label, static),
                              (self.convention, static),
                              (self.form, bg.kind == "tougaard"),
                              (self.fit_b, bg.kind == "tougaard"),
+                             (self.cross["C"], bg.kind == "tougaard"),
+                             (self.cross["D"], bg.kind == "tougaard" and
+                              bg.options.get("tougaard_form") == "U3"),
+                             (self.cross["gap"], bg.kind == "tougaard"),
                              (self.slope, bg.kind == "active_shirley")):  # fmt: skip
                 w.setVisible(shown)
-            self.result.setText(summary(self.doc.result(sid)) if sid else "")
+            text = summary(self.doc.result(sid)) if sid else ""
+            self.result.setText(text)
+            self.result.setToolTip(text)
         finally:
             for w in widgets:
                 w.blockSignals(False)
@@ -150,12 +193,31 @@ class BackgroundBar(QWidget):
         params: dict[str, Param] = {}
         if kind == "tougaard":
             options["tougaard_form"] = self.form.currentText()
-            params = {n: p for n, p in old.params.items() if n in ("C", "D")}
+            params = self._cross_section(old)
+            gap = self.cross["gap"].value()
+            if gap > 0:
+                options["tougaard_gap"] = gap
+            else:
+                options.pop("tougaard_gap", None)
             if self.fit_b.isChecked():
                 params["B"] = old.params.get("B", Param(TOUGAARD_B, 0.0))
         if kind == "active_shirley" and self.slope.isChecked():
             params["slope"] = old.params.get("slope", Param(0.0))
         return replace(old, kind=kind, average_points=points, params=params, options=options)
+
+    def _cross_section(self, old: BackgroundSpec) -> dict[str, Param]:
+        """C and D as the boxes show them: a given one at the new value, a new one fixed
+        where it differs from the engine's default (which it then need not state)."""
+        params: dict[str, Param] = {}
+        for name, default in CROSS_DEFAULTS.items():
+            box = self.cross[name]
+            value, given = box.value(), old.params.get(name)
+            if given is not None:  # unchanged when the box shows it rounded
+                same = abs(given.value - value) <= 0.5 * 10.0 ** -box.decimals()
+                params[name] = given if same else given.with_value(value)
+            elif value != default:
+                params[name] = Param(value, vary=False)
+        return params
 
     def _edited(self, *_: Any) -> None:
         sid = self.doc.current

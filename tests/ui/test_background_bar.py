@@ -108,7 +108,7 @@ def test_edits_keep_a_given_cross_section(co2p_doc: Document, bar: BackgroundBar
     given = BackgroundSpec(
         "tougaard",
         2,
-        {"C": Param(551.0, vary=False), "D": Param(436.0, vary=False)},
+        {"C": Param(551.123, vary=False), "D": Param(436.0, vary=False)},
         {"tougaard_form": "U3", "tougaard_gap": 3.0, "convention": "casaxps"},
     )
     doc.undo_stack.push(SetSpecCommand(doc, sid, replace(doc.spec(sid), background=given), "bg"))
@@ -116,7 +116,28 @@ def test_edits_keep_a_given_cross_section(co2p_doc: Document, bar: BackgroundBar
     bar.points.setValue(3)
     bar.fit_b.setChecked(True)
     bg = doc.spec(sid).background
-    assert (bg.params["C"].value, bg.params["D"].value) == (551.0, 436.0)
+    assert (bg.params["C"].value, bg.params["D"].value) == (551.123, 436.0)  # shown as 551.12
     assert bg.options["tougaard_gap"] == 3.0
     assert bg.average_points == 3
     assert "B" in bg.params
+    assert not bar.cross["D"].isHidden()  # U3
+    # the cross-section boxes edit C, D and the gap, each one undo step
+    bar.cross["C"].setValue(600.0)
+    bar.cross["C"].editingFinished.emit()
+    assert doc.spec(sid).background.params["C"].value == 600.0
+    bar.cross["gap"].setValue(0.0)
+    bar.cross["gap"].editingFinished.emit()
+    assert "tougaard_gap" not in doc.spec(sid).background.options
+    doc.undo_stack.undo()
+    assert doc.spec(sid).background.options["tougaard_gap"] == 3.0
+
+
+def test_a_default_cross_section_is_not_written_into_the_spec(
+    co2p_doc: Document, bar: BackgroundBar
+) -> None:
+    doc, sid = co2p_doc, co2p_doc.current
+    _choose(bar.kind, "tougaard")
+    bg = doc.spec(sid).background
+    assert (bg.kind, dict(bg.params)) == ("tougaard", {})
+    assert bar.cross["C"].value() == 1643.0
+    assert bar.cross["D"].isHidden()  # U2
