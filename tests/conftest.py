@@ -37,6 +37,21 @@ def realdata() -> Path:
 
 
 @pytest.fixture
+def feo_export(realdata: Path) -> np.ndarray:
+    """CasaXPS's "lineshapes (columns)" export of FeO_analyzed.vms, ascending binding energy.
+
+    Columns: 0 kinetic energy, 1 counts, 2-5 the four components, 6 background, 7 envelope
+    (counts); 8 binding energy, 9 CPS, 10-13 components, 14 background, 15 envelope (CPS).
+    """
+    path = realdata / "pynxtools-xps/FeO_analyzed_lineshapes_cols.txt"
+    lines = path.read_text(encoding="latin-1").splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
+    rows = [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :]]
+    table = np.array([row for row in rows if row])
+    return table[np.argsort(table[:, 8])]
+
+
+@pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded random generator, so every noisy test is reproducible."""
     return np.random.default_rng(20231124)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xpsfit import backgrounds
 from xpsfit.result import FitResult
 from xpsfit.spec import BackgroundKind, BackgroundSpec, Param
 from xpsfit_ui.commands import SetSpecCommand
@@ -40,10 +41,8 @@ KINDS: dict[BackgroundKind, str] = {
     "tougaard": "Tougaard",
 }
 CONVENTIONS = {"xpsfit": "inside each end", "casaxps": "CasaXPS Av Width"}
-#: Universal cross-section start of a fitted Tougaard B, eV^2.
-TOUGAARD_B = 2866.0
 #: The cross-section the engine uses where the spec gives none: C, D (eV^2).
-CROSS_DEFAULTS = {"C": 1643.0, "D": 1.0}
+CROSS_DEFAULTS = {"C": backgrounds.TOUGAARD_C, "D": backgrounds.TOUGAARD_D}
 
 
 def _number(value: float, err: float | None) -> str:
@@ -200,7 +199,7 @@ class BackgroundBar(QWidget):
             else:
                 options.pop("tougaard_gap", None)
             if self.fit_b.isChecked():
-                params["B"] = old.params.get("B", Param(TOUGAARD_B, 0.0))
+                params["B"] = old.params.get("B", Param(backgrounds.TOUGAARD_B, 0.0))
         if kind == "active_shirley" and self.slope.isChecked():
             params["slope"] = old.params.get("slope", Param(0.0))
         return replace(old, kind=kind, average_points=points, params=params, options=options)

@@ -18,6 +18,12 @@ from xpsfit.errors import FitError, SpecError
 FloatArray: TypeAlias = NDArray[np.float64]
 TougaardForm: TypeAlias = Literal["U2", "U3"]
 
+#: Tougaard's universal cross-section (U2: B, C in eV^2) and the D (eV^2) used where none is
+#: given: the values every background takes when a spec leaves them out.
+TOUGAARD_B = 2866.0
+TOUGAARD_C = 1643.0
+TOUGAARD_D = 1.0
+
 
 def _check_axis(binding_energy: ArrayLike, signal: ArrayLike) -> tuple[FloatArray, FloatArray]:
     x = np.asarray(binding_energy, dtype=np.float64)

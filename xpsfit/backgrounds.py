@@ -19,6 +19,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from xpsfit.background_casa import shirley_channel_sum
 from xpsfit.background_kernels import (
+    TOUGAARD_B,
+    TOUGAARD_C,
+    TOUGAARD_D,
     FloatArray,
     TougaardForm,
     cumulative_integral,
@@ -31,6 +34,9 @@ from xpsfit.shirley_solver import MAX_STEP_FRACTION, solve_shirley
 
 __all__ = [
     "MAX_STEP_FRACTION",
+    "TOUGAARD_B",
+    "TOUGAARD_C",
+    "TOUGAARD_D",
     "BackgroundResult",
     "FloatArray",
     "ShirleyRule",
@@ -313,9 +319,9 @@ def tougaard(
     binding_energy: ArrayLike,
     intensity: ArrayLike,
     *,
-    B: float = 2866.0,
-    C: float = 1643.0,
-    D: float = 1.0,
+    B: float = TOUGAARD_B,
+    C: float = TOUGAARD_C,
+    D: float = TOUGAARD_D,
     form: TougaardForm = "U2",
     gap: float = 0.0,
     fit_B: bool = True,

@@ -102,7 +102,7 @@ class BackgroundModel:
                 matrix = backgrounds.tougaard_matrix(
                     self.binding_energy,
                     values["bg_C"],
-                    values.get("bg_D", 1.0),
+                    values.get("bg_D", backgrounds.TOUGAARD_D),
                     "U3" if self.tougaard_form == "U3" else "U2",
                     self.tougaard_gap,
                 )
@@ -220,8 +220,8 @@ def _fitted_params(
         if "slope" in given:
             rows.append(_row("bg_slope", given["slope"], 0.0, -math.inf, math.inf))
         return tuple(rows)
-    rows.append(_row("bg_B", given["B"], 2866.0, 0.0, math.inf))
-    for name, default in (("C", 1643.0), ("D", 1.0)):
+    rows.append(_row("bg_B", given["B"], backgrounds.TOUGAARD_B, 0.0, math.inf))
+    for name, default in (("C", backgrounds.TOUGAARD_C), ("D", backgrounds.TOUGAARD_D)):
         if name in given:
             rows.append(_row(f"bg_{name}", given[name], default, 1e-6, math.inf))
     return tuple(rows)
@@ -262,7 +262,11 @@ def background_model(
         gap = _gap(bg)
         if bg.kind == "tougaard" and "bg_C" not in names and "bg_D" not in names:
             matrix = backgrounds.tougaard_matrix(
-                be, 1643.0, 1.0, "U3" if form == "U3" else "U2", gap
+                be,
+                backgrounds.TOUGAARD_C,
+                backgrounds.TOUGAARD_D,
+                "U3" if form == "U3" else "U2",
+                gap,
             )
         return BackgroundModel(
             bg.kind, be, zeros, params, MappingProxyType(basis), tougaard_form=form,

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 from xpsfit.errors import XpsfitError
 from xpsfit.io.casa import fit_spec_from_spectrum
-from xpsfit.reference import Library, load_library
+from xpsfit.reference import Library
 from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
 from xpsfit.templates import default_specs
@@ -68,7 +68,6 @@ def starting_models(
         The models, and which came from the files, which are missing and which stored fits
         could not be read.
     """
-    lib = load_library() if library is None else library
     stored: dict[K, FitSpec] = {}
     unreadable: dict[K, str] = {}
     for key, spectrum in spectra.items():
@@ -80,7 +79,7 @@ def starting_models(
         if spec is not None:
             stored[key] = spec
     need_default = {k: s for k, s in spectra.items() if not stored.get(k, FitSpec()).components}
-    defaults, missing = default_specs(need_default, library=lib)
+    defaults, missing = default_specs(need_default, library=library)
     specs: dict[K, FitSpec] = {}
     for key in spectra:
         own, default = stored.get(key), defaults.get(key)

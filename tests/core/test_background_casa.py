@@ -109,27 +109,25 @@ def test_tie_levels_average_channels_centred_on_the_window_ends() -> None:
     assert tie_levels(x, y, (0.0, 9.0), 4) == tie_levels(x, y, (0.0, 9.0), 3)
 
 
-def _feo(realdata: Path) -> tuple[xpsfit.Spectrum, FitSpec, FloatArray, slice]:
+def _feo(realdata: Path, table: FloatArray) -> tuple[xpsfit.Spectrum, FitSpec, FloatArray, slice]:
     """FeO_analyzed.vms (CasaXPS 2.3.25: U 3 Tougaard, Av Width 2), its imported spec, and
-    CasaXPS's exported background (counts, ascending binding energy) and region."""
+    CasaXPS's exported background (counts, ascending binding energy, from ``table``, the
+    ``feo_export`` fixture) and region."""
     (feo,) = load_vamas(realdata / "pynxtools-xps/FeO_analyzed.vms")
     spec = fit_spec_from_spectrum(feo)
     assert spec is not None
     assert spec.window is not None
-    path = realdata / "pynxtools-xps/FeO_analyzed_lineshapes_cols.txt"
-    lines = path.read_text(encoding="latin-1").splitlines()
-    start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
-    rows = [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :]]
-    table = np.array([row for row in rows if row])[::-1]
     be, counts, casa = table[:, 8], table[:, 1], table[:, 6]  # counts and background counts
     np.testing.assert_allclose(be, feo.binding_energy, atol=1e-9)
     np.testing.assert_array_equal(counts, feo.intensity)
     return feo, spec, casa, _region(counts, casa)
 
 
-def test_imported_tougaard_region_reproduces_casaxps_background(realdata: Path) -> None:
+def test_imported_tougaard_region_reproduces_casaxps_background(
+    realdata: Path, feo_export: np.ndarray
+) -> None:
     """The U 3 Tougaard of FeO_analyzed.vms, read, fitted and compared with CasaXPS's own."""
-    feo, spec, casa, region = _feo(realdata)
+    feo, spec, casa, region = _feo(realdata, feo_export)
     result = xpsfit.fit(feo, spec)
     assert result.background_info["gap"] == 3.0
     # CasaXPS stored B = 335.44588 with the region; xpsfit's B meets the same tie point
@@ -144,10 +142,10 @@ def test_imported_tougaard_region_reproduces_casaxps_background(realdata: Path) 
     assert np.abs(ours - casa[region]).max() > 0.005 * step
 
 
-def test_av_width_two_ties_like_casaxps_2_3_25(realdata: Path) -> None:
+def test_av_width_two_ties_like_casaxps_2_3_25(realdata: Path, feo_export: np.ndarray) -> None:
     """CasaXPS 2.3.25 with Av Width 2: its exported background meets the 3-channel means at
     both region ends."""
-    feo, spec, casa, region = _feo(realdata)
+    feo, spec, casa, region = _feo(realdata, feo_export)
     assert spec.window is not None
     assert spec.background.average_points == 2
     low, high = tie_levels(feo.binding_energy, feo.intensity, spec.window, 2)

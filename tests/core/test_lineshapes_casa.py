@@ -36,21 +36,14 @@ def _components(vms: str) -> list[tuple[str, float, float, float]]:
     ]
 
 
-def _casa_curves(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Binding-energy axis and the four component curves (CPS, background removed)."""
-    lines = path.read_text(encoding="latin-1").splitlines()
-    start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
-    table = np.array(
-        [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :] if line]
-    )
-    be, background_cps = table[:, 8], table[:, 14]
-    return be, table[:, 10:14] - background_cps[:, None]
-
-
 @pytest.fixture
-def feo(realdata: Path) -> tuple[np.ndarray, np.ndarray, list[tuple[str, float, float, float]]]:
+def feo(
+    realdata: Path, feo_export: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, float, float, float]]]:
+    """Binding energy, CasaXPS's four component curves (CPS, background removed) and the
+    components of FeO_analyzed.vms."""
     vms = (realdata / FOLDER / "FeO_analyzed.vms").read_text(encoding="latin-1")
-    be, curves = _casa_curves(realdata / FOLDER / "FeO_analyzed_lineshapes_cols.txt")
+    be, curves = feo_export[:, 8], feo_export[:, 10:14] - feo_export[:, 14:15]
     hv = _source_energy(vms)
     comps = [(shape, area, fwhm, hv - ke) for shape, area, fwhm, ke in _components(vms)]
     return be, curves, comps

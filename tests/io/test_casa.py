@@ -79,22 +79,13 @@ def test_feo_fit_matches_casaxps_tables(realdata: Path) -> None:
     spec.validate()
 
 
-def _casa_component_curves(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Binding-energy axis and CasaXPS's own component curves (counts, background removed:
-    the spectrum's unit; the imported areas are in counts, see ``counts_per_cps``)."""
-    lines = path.read_text(encoding="latin-1").splitlines()
-    start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
-    table = np.array(
-        [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :] if line]
-    )
-    return table[:, 8], table[:, 2:6] - table[:, 6:7]
-
-
-def test_feo_components_reproduce_casaxps_curves(realdata: Path) -> None:
+def test_feo_components_reproduce_casaxps_curves(realdata: Path, feo_export: np.ndarray) -> None:
     (feo,) = load_vamas(realdata / "pynxtools-xps/FeO_analyzed.vms")
     spec = fit_spec_from_spectrum(feo)
     assert spec is not None
-    be, curves = _casa_component_curves(realdata / "pynxtools-xps/FeO_analyzed_lineshapes_cols.txt")
+    # CasaXPS's component curves in counts, the spectrum's unit (the imported areas are in
+    # counts, see counts_per_cps), background removed
+    be, curves = feo_export[:, 8], feo_export[:, 2:6] - feo_export[:, 6:7]
     # measured: LF 0.063 % and 0.061 %, SGL 0.14 % and 0.14 % of the peak height
     limits = {"lf": 1e-3, "sgl": 2e-3}
     for comp, theirs in zip(spec.components, curves.T, strict=True):
@@ -399,7 +390,7 @@ def test_unwritable_specs_are_spec_errors() -> None:
         spec_from_casa_lines([OLD], 0.0)
 
 
-def test_imported_feo_model_draws_casaxps_envelope(realdata: Path) -> None:
+def test_imported_feo_model_draws_casaxps_envelope(realdata: Path, feo_export: np.ndarray) -> None:
     """Opened, not refitted: the stored model on the imported background is the envelope
     CasaXPS exported (counts), so the user sees the fit they made in CasaXPS."""
     (feo,) = load_vamas(realdata / "pynxtools-xps/FeO_analyzed.vms")
@@ -408,12 +399,7 @@ def test_imported_feo_model_draws_casaxps_envelope(realdata: Path) -> None:
     assert counts_per_cps(feo) == 2.0  # 2 s dwell x 1 scan
     curves = evaluate_spec(spec, feo)
     ours = curves.background + sum(line.curve for line in curves.lines)
-    path = realdata / "pynxtools-xps/FeO_analyzed_lineshapes_cols.txt"
-    lines = path.read_text(encoding="latin-1").splitlines()
-    start = next(k for k, line in enumerate(lines) if line.startswith("K.E."))
-    rows = [[float(v) for v in line.split("\t") if v.strip()] for line in lines[start + 1 :]]
-    table = np.array([row for row in rows if row])[::-1]  # ascending binding energy
-    theirs = np.interp(curves.binding_energy, table[:, 8], table[:, 7])
+    theirs = np.interp(curves.binding_energy, feo_export[:, 8], feo_export[:, 7])
     assert np.abs(ours - theirs).max() < 0.003 * theirs.max()
 
 

@@ -7,10 +7,11 @@ given; with ``--casaxps``, every spectrum (of ``--region``, when given) with the
 stored with it in the file (a VAMAS file processed in CasaXPS), its regions, components,
 constraints and background as CasaXPS defines them. The table ``<FILE stem>_fit.csv`` in DIR
 (default: the current folder) has one row per drawn line: spectrum, region, component,
-species, center, center_err, fwhm, fwhm_err, area, area_err, status (full float precision). Errors that were not estimated are empty cells. A
-spectrum that cannot be fitted gets one row with status ``failed: <reason>`` and the others
-are still fitted. ``--weights uniform`` fits with equal weights instead of Poisson ones (for
-data that are not counts, e.g. background-subtracted exports with negative intensities).
+species, center, center_err, fwhm, fwhm_err, area, area_err, status (full float precision).
+Errors that were not estimated are empty cells. A spectrum that cannot be fitted gets one row
+with status ``failed: <reason>`` and the others are still fitted. ``--weights uniform`` fits
+with equal weights instead of Poisson ones (for data that are not counts, e.g.
+background-subtracted exports with negative intensities).
 
 Charge correction before the fit: ``--charge-shift EV`` adds a fixed shift to every binding
 energy; ``--charge-reference REGION`` shifts each spectrum so that the reference peak of
