@@ -3,29 +3,36 @@
 Fractions come from each fit (:attr:`xpsfit.result.FitResult.fractions`, one-sigma errors from
 the covariance, and from Monte Carlo when it ran). Atomic % of element *i* at a level is
 
-.. math:: x_i = \\frac{A_i / (\\sigma_i\\,T_i\\,E_{K,i}^{n})}{\\sum_j A_j / (\\sigma_j\\,T_j\\,E_{K,j}^{n})}
+.. math:: x_i = \\frac{C_i}{\\sum_j C_j},\\qquad
+          C_i = \\frac{1}{\\sigma_i}\\sum_{l \\in i} \\frac{A_l}{T(E_{K,l})\\,E_{K,l}^{n}}
 
-with the fitted total area *A* (intensity x eV), the cross-section sigma relative to C 1s
-(the shipped Scofield 1976 table or a user value), the analyser transmission *T* (the file's
-transmission column averaged over the window, else 1) and the kinetic energy E_K (eV) raised
-to the escape-depth exponent *n* (0.6 by default). Errors are propagated linearly from the
-area errors (regions are independent measurements).
+with the fitted area *A_l* of each line *l* of the region (intensity x eV), the sensitivity
+factor sigma (the shipped Scofield 1976 cross-sections relative to C 1s, the RSF CasaXPS
+stored with the spectrum, or a user value), the analyser transmission *T* at the line's
+kinetic energy E_K (interpolated in the file's transmission column, else 1) and E_K (eV)
+raised to the escape-depth exponent *n* (0.6 by default). This is CasaXPS's corrected area
+(raw area over RSF x transmission x MFP, each at the line's position). Errors are propagated
+linearly from the area errors (regions are independent measurements).
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
-from types import MappingProxyType
 
 import numpy as np
+from numpy.typing import NDArray
 
 from xpsfit.errors import SpecError
+from xpsfit.io.casa_lines import stored_rsf
 from xpsfit.profile_result import ProfileResult, SpectrumFit
+from xpsfit.quant_settings import QuantSettings
 from xpsfit.result import Estimate, FitResult
+from xpsfit.spectrum import Spectrum
 
 __all__ = [
     "AtomicRow",
@@ -35,6 +42,7 @@ __all__ = [
     "atomic_rows",
     "corrected_area",
     "fraction_rows",
+    "line_corrections",
     "load_scofield",
     "missing_sensitivity",
     "region_area",
@@ -66,41 +74,6 @@ def load_scofield() -> tuple[RSFEntry, ...]:
         )
         for row in csv.DictReader(lines)
     )
-
-
-@dataclass(frozen=True)
-class QuantSettings:
-    """Choices behind atomic percentages.
-
-    Parameters
-    ----------
-    rsf
-        User sensitivity factors by region label or element (they win over the table).
-    ke_exponent
-        Escape-depth exponent n of the kinetic-energy correction E_K^n (0 disables it).
-    use_transmission
-        Divide by the file's transmission column when a spectrum has one
-        (``metadata["transmission"]``, one value per channel).
-    source
-        X-ray source label for table lookups when a spectrum does not name one.
-    """
-
-    rsf: Mapping[str, float] = field(default_factory=dict)
-    ke_exponent: float = 0.6
-    use_transmission: bool = True
-    source: str = "Al Ka"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "rsf", MappingProxyType(dict(self.rsf)))
-
-    def describe(self) -> dict[str, object]:
-        """The settings as plain data (for ``run.json``)."""
-        return {
-            "rsf": dict(sorted(self.rsf.items())),
-            "ke_exponent": self.ke_exponent,
-            "use_transmission": self.use_transmission,
-            "source": self.source,
-        }
 
 
 @dataclass(frozen=True)
@@ -186,6 +159,24 @@ def _element_level(sf: SpectrumFit) -> tuple[str, str]:
     return (parts[0], parts[1] if len(parts) > 1 else "")
 
 
+#: Table sources by photon energy (eV): a spectrum within 1 eV of one uses its factors.
+_TABLE_SOURCES = {"Al Ka": 1486.6, "Mg Ka": 1253.6}
+
+
+def _table_source(spectrum: Spectrum, settings: QuantSettings) -> str:
+    """The table's source for a spectrum: by its photon energy, else by its label's element
+    (files write "Al", "Al (mono)", "Mono(Al (Mono))", "Mg"...), else the label or the
+    settings' source."""
+    for name, energy in _TABLE_SOURCES.items():
+        if abs(spectrum.source_energy - energy) <= 1.0:
+            return name
+    words = re.findall(r"[a-z]+", spectrum.source_label.lower())
+    for name in _TABLE_SOURCES:
+        if name.split()[0].lower() in words:
+            return name
+    return spectrum.source_label or settings.source
+
+
 def _sensitivity(
     sf: SpectrumFit, settings: QuantSettings, table: Mapping[tuple[str, str, str], float]
 ) -> float:
@@ -193,7 +184,16 @@ def _sensitivity(
     for key in (sf.region, element):
         if key in settings.rsf:
             return float(settings.rsf[key])
-    source = sf.spectrum.source_label or settings.source
+    if settings.file_rsf:
+        stored = stored_rsf(tuple(str(x) for x in sf.spectrum.metadata.get("casa_lines", ())))
+        if stored is None:
+            raise SpecError(
+                f"no CasaXPS RSF stored with {sf.spectrum.full_label}; give one with "
+                f"QuantSettings(rsf={{{sf.region!r}: value}})",
+                key=sf.region,
+            )
+        return stored
+    source = _table_source(sf.spectrum, settings)
     value = table.get((element, level, source))
     if value is None:
         raise SpecError(
@@ -204,29 +204,52 @@ def _sensitivity(
     return value
 
 
-def _correction(sf: SpectrumFit, settings: QuantSettings) -> float:
-    """Transmission x E_K^n for a spectrum's main line (1 when unknown)."""
-    assert sf.result is not None
-    factor = 1.0
-    spec = sf.spectrum
-    trans = spec.metadata.get("transmission") if settings.use_transmission else None
+def line_corrections(
+    spectrum: Spectrum, centers: Sequence[float], settings: QuantSettings
+) -> NDArray[np.float64]:
+    """Transmission x E_K^n of lines at ``centers`` (binding energies on the spectrum's
+    axis, eV): what each line's area is divided by besides the sensitivity factor.
+
+    The transmission is the file's column (one value per channel) interpolated at each
+    center, 1 without a usable column (or with ``use_transmission`` off); a column that
+    does not match the channels is used as its mean. E_K is the source energy minus the
+    center; the factor is 1 without a source energy, for n = 0, or for E_K <= 0.
+    """
+    at = np.asarray(centers, dtype=np.float64)
+    factor = np.ones_like(at)
+    trans = spectrum.metadata.get("transmission") if settings.use_transmission else None
     if trans is not None:
         arr = np.asarray(trans, dtype=np.float64)
         if arr.size and np.all(np.isfinite(arr)) and np.all(arr > 0):
-            factor *= float(np.mean(arr))
-    if settings.ke_exponent and spec.source_energy > 0 and sf.result.lines:
-        main = max(sf.result.lines, key=lambda ln: ln.area.value)
-        ke = spec.source_energy - main.center.value
-        if ke > 0:
-            factor *= ke**settings.ke_exponent
+            if arr.size == spectrum.n_points:
+                factor *= np.interp(at, spectrum.binding_energy, arr)
+            else:
+                factor *= float(np.mean(arr))
+    if settings.ke_exponent and spectrum.source_energy > 0:
+        ke = spectrum.source_energy - at
+        factor *= np.where(ke > 0, np.abs(ke) ** settings.ke_exponent, 1.0)
     return factor
+
+
+def _correction(sf: SpectrumFit, settings: QuantSettings) -> float:
+    """The region's effective transmission x E_K^n: its total line area over the sum of each
+    line's area over its own factor (1 when no line has a positive area)."""
+    assert sf.result is not None
+    lines = [ln for ln in sf.result.lines if ln.area.value > 0]
+    if not lines:
+        return 1.0
+    areas = np.array([ln.area.value for ln in lines])
+    centers = [ln.center.value - sf.charge_shift for ln in lines]  # on the file's axis
+    factors = line_corrections(sf.spectrum, centers, settings)
+    return float(areas.sum() / np.sum(areas / factors))
 
 
 def corrected_area(
     sf: SpectrumFit, settings: QuantSettings, table: Mapping[tuple[str, str, str], float]
 ) -> tuple[float, Estimate]:
     """The sensitivity factor of a fitted spectrum's region and its area divided by that
-    factor and the transmission x E_K^n correction: the quantity atomic % are shares of.
+    factor and each line's transmission x E_K^n (:func:`line_corrections`): the quantity
+    atomic % are shares of.
 
     Returns
     -------

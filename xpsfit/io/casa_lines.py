@@ -131,6 +131,27 @@ def parse_region(line: str) -> CasaRegion:
     )
 
 
+def stored_rsf(lines: Sequence[str]) -> float | None:
+    """The relative sensitivity factor CasaXPS stored for a block: the RSF of its first
+    ``CASA region`` line, else of its first ``CASA comp`` line (``RSF`` field); ``None`` when
+    there is none, or it is not a positive number, or the line is unreadable."""
+    for line in lines:
+        if line.lstrip().lower().startswith("casa region"):
+            try:
+                rsf = parse_region(line).rsf
+            except SpecError:
+                return None
+            return rsf if math.isfinite(rsf) and rsf > 0 else None
+    for line in lines:
+        if line.lstrip().lower().startswith("casa comp"):
+            tokens = _texts(line)[1].split()
+            if "RSF" in tokens and tokens.index("RSF") + 1 < len(tokens):
+                value = _leading_numbers(tokens[tokens.index("RSF") + 1 :][:1])
+                return value[0] if value and math.isfinite(value[0]) and value[0] > 0 else None
+            return None
+    return None
+
+
 def _leading_numbers(tokens: Sequence[str]) -> list[float]:
     out: list[float] = []
     for tok in tokens:

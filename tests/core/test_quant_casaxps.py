@@ -1,0 +1,184 @@
+"""Atomic % as CasaXPS computes it: RSF x transmission x MFP at each line, stored RSFs,
+and the quantification settings as plain data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xpsfit.errors import SpecError
+from xpsfit.io import read
+from xpsfit.io.casa_lines import stored_rsf
+from xpsfit.profile import DepthScale
+from xpsfit.profile_result import ProfileResult, SpectrumFit
+from xpsfit.quant_settings import QuantSettings
+from xpsfit.quantify import atomic_rows, corrected_area, line_corrections, missing_sensitivity
+from xpsfit.result import Estimate, FitResult, LineResult
+from xpsfit.spectrum import Spectrum
+
+
+def _feo_table(realdata: Path) -> list[tuple[float, float, float, float]]:
+    """(position BE, raw area, Area/(RSF*T*MFP), %At Conc) of CasaXPS's FeO peak table."""
+    path = realdata / "pynxtools-xps" / "FeO_analyzed_results.csv"
+    rows = []
+    for line in path.read_text(encoding="latin-1").splitlines():
+        cells = line.split("\t")
+        if len(cells) >= 6 and cells[0] == "Fe 2p":
+            rows.append((float(cells[1]), float(cells[3]), float(cells[4]), float(cells[5])))
+    assert len(rows) == 4
+    return rows
+
+
+def _line(cid: str, center: float, area: float) -> LineResult:
+    return LineResult(
+        cid, "main", cid, cid, "gl", Estimate(center), Estimate(1.0), Estimate(area, 0.01 * area),
+        Estimate(1.0), np.zeros(2),
+    )  # fmt: skip
+
+
+def _fit_of(spectrum: Spectrum, lines: list[tuple[float, float]]) -> SpectrumFit:
+    """A SpectrumFit whose result holds only ``(center, area)`` lines of one species."""
+    items = [_line(f"c{i}", c, a) for i, (c, a) in enumerate(lines)]
+    total = sum(a for _, a in lines)
+    result = object.__new__(FitResult)
+    for name, value in (
+        ("lines", tuple(items)), ("species", ("s",)),
+        ("species_areas", {"s": Estimate(total, 0.01 * total)}), ("species_covariance", None),
+    ):  # fmt: skip
+        object.__setattr__(result, name, value)
+    return SpectrumFit(spectrum, "FeO", spectrum.region, 0, None, None, "ok", result)
+
+
+def test_line_corrections_are_casaxps_transmission_at_each_peak(realdata: Path) -> None:
+    """CasaXPS divides each FeO component by RSF 16.42 x the transmission at its position
+    (MFP exponent 0 in this file): our factors reproduce its ratios to 1e-5."""
+    spectrum = read(realdata / "pynxtools-xps" / "FeO_analyzed.vms")[0]
+    table = _feo_table(realdata)
+    factors = line_corrections(spectrum, [r[0] for r in table], QuantSettings(ke_exponent=0.0))
+    casa = np.array([raw / corrected / 16.42 for _, raw, corrected, _ in table])
+    np.testing.assert_allclose(factors, casa, rtol=2e-5)
+    assert float(np.ptp(factors)) > 0.03  # the transmission changes across the window
+    # atomic % per component from CasaXPS's raw areas
+    corrected = np.array([r[1] for r in table]) / (16.42 * factors)
+    np.testing.assert_allclose(100 * corrected / corrected.sum(), [r[3] for r in table], atol=0.006)
+
+
+def test_file_rsf_uses_the_stored_casaxps_factor(realdata: Path) -> None:
+    spectrum = read(realdata / "pynxtools-xps" / "FeO_analyzed.vms")[0]
+    assert stored_rsf(spectrum.metadata["casa_lines"]) == 16.42
+    table = _feo_table(realdata)
+    sf = _fit_of(spectrum, [(pos, raw) for pos, raw, _, _ in table])
+    rsf, corrected = corrected_area(sf, QuantSettings(ke_exponent=0.0, file_rsf=True), {})
+    assert rsf == 16.42
+    assert corrected.value == pytest.approx(sum(r[2] for r in table), rel=2e-5)
+    # the Scofield table knows Fe 2p too, at another scale
+    scofield_rsf, _ = corrected_area(
+        sf, QuantSettings(ke_exponent=0.0), {("Fe", "2p", "Al Ka"): 16.4}
+    )
+    assert scofield_rsf == 16.4
+
+
+def test_file_rsf_never_mixes_scales(realdata: Path) -> None:
+    """A region without a stored RSF has no factor when the file's are asked for, even though
+    the table has one; a user factor still wins."""
+    spectrum = Spectrum(
+        np.linspace(280, 290, 101), np.full(101, 10.0), region="C 1s", source_energy=1486.6,
+        source_label="Al Ka", sample="s", etch_level=0,
+    )  # fmt: skip
+    sf = _fit_of(spectrum, [(285.0, 100.0)])
+    pr = ProfileResult("s", DepthScale(), "template", (sf,))
+    settings = QuantSettings(file_rsf=True)
+    assert missing_sensitivity([pr]) == []
+    assert missing_sensitivity([pr], settings) == ["C 1s"]
+    with pytest.raises(SpecError, match="no CasaXPS RSF stored with"):
+        atomic_rows([pr], settings)
+    rows = atomic_rows([pr], QuantSettings(file_rsf=True, rsf={"C": 0.278}))
+    assert [(r.element, r.rsf, r.percent) for r in rows] == [("C", 0.278, 100.0)]
+
+
+def test_stored_rsf_reads_region_then_component_lines() -> None:
+    region = "CASA region (*C 1s*) (*Shirley*) 1200.5 1212.5 0.278 2 0 0 0 0 0 0 (*C 1s*) 12 0 1"
+    comp = (
+        "CASA comp (*C-C*) (*GL(30)*) Area 10 0 100 -1 1 MFWHM 1 0.5 2 -1 1 "
+        "Position 1201 1200 1202 -1 1 RSF 0.296 MASS 12 INDEX -1 (*C 1s*)"
+    )
+    assert stored_rsf([comp, region]) == 0.278
+    assert stored_rsf([comp]) == 0.296
+    assert stored_rsf([comp.replace("RSF 0.296", "RSF 0")]) is None
+    assert stored_rsf([comp.replace(" RSF 0.296 MASS 12", "")]) is None
+    assert stored_rsf(["Calib M = 1 A = 2 BE ADD"]) is None
+    assert stored_rsf(["CASA region (*C 1s*) (*Shirley*) 1 2"]) is None
+
+
+def test_old_casaxps_syntax_has_a_region_rsf(realdata: Path) -> None:
+    spectra = read(realdata / "feranick-xps" / "casaxps.vms")
+    found = [stored_rsf(s.metadata.get("casa_lines", ())) for s in spectra]
+    assert any(v is not None and v > 0 for v in found)
+
+
+def test_transmission_interpolated_at_each_line() -> None:
+    be = np.linspace(700.0, 740.0, 401)
+    trans = 1.0 + 0.01 * (be - 700.0)  # 1 at 700 eV, 1.4 at 740 eV
+    spectrum = Spectrum(be, np.ones(401), source_energy=1486.6, metadata={"transmission": trans})
+    settings = QuantSettings(ke_exponent=0.0)
+    np.testing.assert_allclose(line_corrections(spectrum, [710.0, 725.0], settings), [1.1, 1.25])
+    off = QuantSettings(ke_exponent=0.0, use_transmission=False)
+    np.testing.assert_allclose(line_corrections(spectrum, [710.0], off), [1.0])
+    cropped = spectrum.crop(700.0, 720.0)  # the column no longer matches the channels
+    np.testing.assert_allclose(line_corrections(cropped, [710.0], settings), [trans.mean()])
+    ke = QuantSettings(ke_exponent=0.6, use_transmission=False)
+    np.testing.assert_allclose(line_corrections(spectrum, [710.0], ke), [776.6**0.6])
+    no_source = Spectrum(be, np.ones(401))
+    np.testing.assert_allclose(line_corrections(no_source, [710.0], ke), [1.0])
+
+
+def test_settings_round_trip_and_refuse_bad_values() -> None:
+    settings = QuantSettings(
+        rsf={"Co 2p": 19.2}, ke_exponent=0.7, use_transmission=False, source="Mg Ka",
+        file_rsf=True,
+    )  # fmt: skip
+    assert QuantSettings.from_dict(settings.describe()) == settings
+    assert QuantSettings.from_dict({}) == QuantSettings()
+    for bad, key in (
+        ({"rsf": {"Co 2p": 0}}, "rsf.Co 2p"),
+        ({"rsf": {"Co 2p": "x"}}, "rsf.Co 2p"),
+        ({"rsf": [1]}, "rsf"),
+        ({"ke_exponent": "0.6"}, "ke_exponent"),
+        ({"ke_exponent": float("nan")}, "ke_exponent"),
+        ({"file_rsf": 1}, "file_rsf"),
+        ({"source": ""}, "source"),
+        ({"colour": 1}, "colour"),
+    ):
+        with pytest.raises(SpecError) as info:
+            QuantSettings.from_dict(bad)
+        assert info.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("label", "energy", "expected"),
+    [
+        ("Al", 1486.69, "Al Ka"),
+        ("Mono(Al (Mono))", 0.0, "Al Ka"),
+        ("KA1486", 1486.68, "Al Ka"),
+        ("Mg", 0.0, "Mg Ka"),
+        ("", 1253.6, "Mg Ka"),
+        ("", 0.0, "Al Ka"),  # the settings' source
+        ("HeI", 21.22, None),
+    ],
+)
+def test_table_source_from_energy_or_label(label: str, energy: float, expected: str | None) -> None:
+    """Files name their source in many ways; the Scofield table is found for all of them."""
+    spectrum = Spectrum(
+        np.linspace(280, 290, 101), np.full(101, 10.0), region="C 1s", source_energy=energy,
+        source_label=label, sample="s", etch_level=0,
+    )  # fmt: skip
+    sf = _fit_of(spectrum, [(285.0, 100.0)])
+    table = {("C", "1s", "Al Ka"): 1.0, ("C", "1s", "Mg Ka"): 1.1}
+    if expected is None:
+        with pytest.raises(SpecError, match="with HeI"):
+            corrected_area(sf, QuantSettings(ke_exponent=0.0), table)
+    else:
+        rsf, _ = corrected_area(sf, QuantSettings(ke_exponent=0.0), table)
+        assert rsf == table[("C", "1s", expected)]
