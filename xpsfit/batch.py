@@ -41,6 +41,7 @@ from xpsfit.batch_store import (
 )
 from xpsfit.batch_worker import index_files, run_unit
 from xpsfit.fitting import Weights
+from xpsfit.quant_settings import QuantSettings
 from xpsfit.reference import normalize_region
 from xpsfit.spec import FitSpec
 from xpsfit.specjson import spec_to_dict
@@ -306,6 +307,7 @@ def fit_many(
     mc_seed: int | None = 0,
     max_nfev: int | None = None,
     weights: Weights = "poisson",
+    quant: QuantSettings | None = None,
     csv: bool | None = None,
     maps: bool = True,
     progress: Progress | None = None,
@@ -340,6 +342,9 @@ def fit_many(
         Channel weights, as for :func:`xpsfit.fitting.fit`: ``"poisson"`` (counts) or
         ``"uniform"`` (data that are not counts; negative intensities are then no reason to
         refuse a spectrum). Part of what a resumed run must match.
+    quant
+        Sensitivity factors and corrections of the atomic % columns and maps (default:
+        :class:`~xpsfit.quant_settings.QuantSettings`); part of what a resumed run must match.
     csv
         Write ``status.csv``, ``failed.csv``, ``fits.csv``, ``fractions.csv`` (default:
         for runs of at most :data:`CSV_AUTO_LIMIT` spectra).
@@ -372,7 +377,8 @@ def fit_many(
     folder.mkdir(parents=True, exist_ok=True)
     paths, memory = _split_inputs(spectra)
     specs = _template_dicts(templates)
-    options = {"monte_carlo": int(monte_carlo), "mc_seed": mc_seed, "max_nfev": max_nfev, "weights": weights}  # fmt: skip
+    options = {"monte_carlo": int(monte_carlo), "mc_seed": mc_seed, "max_nfev": max_nfev, "weights": weights,
+               "quant": (quant or QuantSettings()).describe()}  # fmt: skip
     fingerprint = _fingerprint(paths, memory, specs, {**options, "chunk_size": chunk_size})
     runner = _runner(jobs, scheduler, retries, "xpsfit-" + _digest([str(folder), fingerprint])[:16])
     try:

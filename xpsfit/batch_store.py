@@ -30,6 +30,7 @@ from xpsfit.atomic import atomic_write, write_text_atomic
 from xpsfit.errors import XpsfitError
 from xpsfit.export import FIT_COLUMNS, format_cell
 from xpsfit.export import FRACTION_COLUMNS as PROFILE_FRACTION_COLUMNS
+from xpsfit.quant_settings import QuantSettings
 from xpsfit.result import FitResult
 
 __all__ = [
@@ -227,7 +228,7 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
 
 
 #: Options a manifest written before they existed had: their values then.
-OPTION_DEFAULTS: Mapping[str, Any] = {"weights": "poisson"}
+OPTION_DEFAULTS: Mapping[str, Any] = {"weights": "poisson", "quant": QuantSettings().describe()}
 
 
 def fingerprint_changes(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:

@@ -31,7 +31,8 @@ from xpsfit.physics_checks import result_warnings
 from xpsfit.profile_jobs import make_job, run_job
 from xpsfit.profile_result import SpectrumFit
 from xpsfit.profile_transport import decode_outcome
-from xpsfit.quantify import QuantSettings, corrected_area, load_scofield, region_area
+from xpsfit.quant_settings import QuantSettings
+from xpsfit.quantify import corrected_area, load_scofield, region_area
 from xpsfit.reference import Library, load_library, normalize_region
 from xpsfit.result import FitResult
 from xpsfit.spec_transport import encode_spec
@@ -100,9 +101,10 @@ class _Quant:
     table: Mapping[tuple[str, str, str], float]
 
     @classmethod
-    def load(cls) -> _Quant:
+    def load(cls, settings: Mapping[str, Any]) -> _Quant:
+        """From the run's settings as plain data (:meth:`QuantSettings.describe`)."""
         table = {(e.element, e.level, e.source): e.cross_section for e in load_scofield()}
-        return cls(QuantSettings(), table)
+        return cls(QuantSettings.from_dict(settings), table)
 
     def cells(self, spectrum: Spectrum, result: FitResult) -> dict[str, Any]:
         """Region area, and the area over sensitivity x transmission x E_K^n (atomic %)."""
@@ -192,13 +194,13 @@ def run_unit(unit: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, A
 
     ``context`` holds ``out`` (the output folder), ``templates`` (plain spec dicts by
     normalised region) and ``options`` (``monte_carlo``, ``mc_seed``, ``max_nfev``,
-    ``weights``). The part files replace any earlier ones of the same unit, so a unit run
+    ``weights``, ``quant``: the atomic % settings as plain data). The part files replace any earlier ones of the same unit, so a unit run
     twice (a retry after a lost worker) leaves one copy of its rows. Returns
     ``{"id", "spectra", "ok", "pid"}``.
     """
     sink = RowSink()
     templates: Mapping[str, dict[str, Any]] = context["templates"]
-    quant, library = _Quant.load(), load_library()
+    quant, library = _Quant.load(context["options"].get("quant", {})), load_library()
     groups: dict[str, list[tuple[dict[str, Any], Spectrum]]] = {}
     for head, spectrum in _spectra_of(unit, sink):
         key = normalize_region(spectrum.region)

@@ -21,6 +21,7 @@ from xpsfit.cli import COMMAND_MODULES, main
 from xpsfit.fitting import fit
 from xpsfit.io.vamas_write import write_vamas
 from xpsfit.lineshapes import evaluate
+from xpsfit.quant_settings import QuantSettings
 from xpsfit.spec import BackgroundSpec, FitSpec, FractionDef, Param, Peak
 from xpsfit.spectrum import Spectrum
 from xpsfit.templates import Template, save_template
@@ -357,3 +358,26 @@ def test_a_run_from_before_weights_resumes_as_poisson(small_set: list[Path], seq
     assert fit_many(small_set, [c1s_spec()], tmp_path / "old", jobs=1).units_run == 0
     with pytest.raises(BatchError, match="weights 'poisson' there, 'uniform' now"):
         fit_many(small_set, [c1s_spec()], tmp_path / "old", jobs=1, weights="uniform")
+
+
+def test_atomic_settings_reach_the_workers_and_the_manifest(
+    small_set: list[Path], sequential: Path, tmp_path: Path
+) -> None:
+    quant = QuantSettings(rsf={"C": 0.25}, ke_exponent=0.0, use_transmission=False)
+    fit_many(small_set[:1], [c1s_spec()], tmp_path / "q", jobs=1, quant=quant)
+    rows = [r for r in tables(tmp_path / "q")["spectra"] if r["status"] == "ok"]
+    assert rows
+    for row in rows:
+        assert row["rsf"] == 0.25
+        assert row["quant_area"] == pytest.approx(row["area"] / 0.25, rel=1e-12)
+    default = [r for r in tables(sequential)["spectra"] if r["status"] == "ok"]
+    assert {r["rsf"] for r in default} == {1.0}  # Scofield C 1s
+    with pytest.raises(BatchError, match="quant"):
+        fit_many(small_set[:1], [c1s_spec()], tmp_path / "q", jobs=1)
+    # a run written before the setting existed resumes with the default settings
+    shutil.copytree(sequential, tmp_path / "old")
+    manifest = tmp_path / "old" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["fingerprint"]["options"]["quant"]
+    manifest.write_text(json.dumps(data))
+    assert fit_many(small_set, [c1s_spec()], tmp_path / "old", jobs=1).units_run == 0

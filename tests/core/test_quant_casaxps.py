@@ -3,14 +3,19 @@ and the quantification settings as plain data."""
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from xpsfit.cli import main
 from xpsfit.errors import SpecError
 from xpsfit.io import read
 from xpsfit.io.casa_lines import stored_rsf
+from xpsfit.io.vamas_write import write_vamas
+from xpsfit.lineshapes import evaluate
 from xpsfit.profile import DepthScale
 from xpsfit.profile_result import ProfileResult, SpectrumFit
 from xpsfit.quant_settings import QuantSettings
@@ -182,3 +187,66 @@ def test_table_source_from_energy_or_label(label: str, energy: float, expected: 
     else:
         rsf, _ = corrected_area(sf, QuantSettings(ke_exponent=0.0), table)
         assert rsf == table[("C", "1s", expected)]
+
+
+def _two_regions(tmp_path: Path) -> Path:
+    """One level of C 1s and O 1s (Al Ka), written as VAMAS."""
+    rng = np.random.default_rng(3)
+    spectra = []
+    for region, center, area in (("C 1s", 284.8, 4000.0), ("O 1s", 531.0, 9000.0)):
+        be = np.linspace(center - 8, center + 8, 161)
+        y = evaluate("gaussian", be, area, center, 1.3) + 40.0
+        spectra.append(
+            Spectrum(
+                be, rng.poisson(y).astype(np.float64), region=region, source_label="Al",
+                source_energy=1486.6, sample="film", etch_level=0, etch_time=0.0,
+            )
+        )  # fmt: skip
+    path = tmp_path / "two.vms"
+    write_vamas(path, spectra)
+    return path
+
+
+def test_profile_command_takes_quantification_options(tmp_path: Path) -> None:
+    data = _two_regions(tmp_path)
+    base = ["profile", str(data), "--jobs", "1", "--no-plots"]
+    assert main([*base, "--out", str(tmp_path / "table")]) == 0
+    out = tmp_path / "user"
+    opts = ["--rsf", "O 1s=3", "--rsf", "C=1.5", "--ke-exponent", "0", "--no-transmission"]
+    assert main([*base, *opts, "--out", str(out)]) == 0
+
+    def rows(folder: Path) -> dict[str, dict[str, str]]:
+        with open(folder / "atomic_percent.csv", encoding="utf-8") as fh:
+            return {r["element"]: r for r in csv.DictReader(fh)}
+
+    table, user = rows(tmp_path / "table"), rows(out)
+    assert float(table["C"]["rsf"]) == 1.0  # Scofield, found from the label "Al"
+    assert (float(user["C"]["rsf"]), float(user["O"]["rsf"])) == (1.5, 3.0)
+    # percentages follow area / rsf with no E_K correction
+    ratio = float(user["O"]["atomic_percent"]) / float(user["C"]["atomic_percent"])
+    assert ratio == pytest.approx(9000.0 / 3.0 / (4000.0 / 1.5), rel=0.03)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert (
+        record["options"]["quantification"]
+        == QuantSettings(
+            rsf={"O 1s": 3.0, "C": 1.5}, ke_exponent=0.0, use_transmission=False
+        ).describe()
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [(["--rsf", "C 1s"], "expected LABEL=VALUE"), (["--rsf", "C 1s=x"], "is not a number"),
+     (["--rsf", "C 1s=-1"], "positive")],
+)  # fmt: skip
+def test_profile_command_refuses_bad_factors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str], message: str
+) -> None:
+    data = _two_regions(tmp_path)
+    code = main(["profile", str(data), *option, "--out", str(tmp_path / "x")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]
+    assert "--rsf" in err[0]
+    assert not (tmp_path / "x").exists()

@@ -5,8 +5,10 @@ Every spectrum of the files is fitted with the template of its region, in local 
 Parquet part files; CSV tables and maps follow (see :func:`xpsfit.batch.fit_many`).
 ``--weights uniform`` fits with equal weights instead of Poisson ones, for data that are not
 counts (e.g. background-subtracted exports, whose negative intensities are otherwise refused).
+The atomic % columns and maps take the options of ``xpsfit profile`` (``--rsf``,
+``--casaxps-rsf``, ``--ke-exponent``, ``--no-transmission``, ``--xray-source``).
 Running the same command again on the same ``DIR`` fits only what is missing; a ``DIR``
-holding a run with other files, templates or options (``--weights`` included) is refused. A
+holding a run with other files, templates or options (``--weights`` and the atomic % options included) is refused. A
 progress bar goes to stderr, preceded by the Dask dashboard link on a cluster. Exit code 0
 when every spectrum with a template was fitted, 1 when some failed or were refused.
 """
@@ -25,6 +27,7 @@ from xpsfit.batch_run import connect
 from xpsfit.batch_store import BatchError
 from xpsfit.cli.fit import add_weights_option
 from xpsfit.cli.progress import ProgressBar
+from xpsfit.cli.quant import add_quant_options, quant_settings
 
 __all__ = ["expand_inputs", "register", "run"]
 
@@ -46,6 +49,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--retries", type=int, default=3, help="retries of a failed work unit")
     p.add_argument("--mc", type=int, default=0, metavar="N", help="Monte Carlo replicas")
     add_weights_option(p)
+    add_quant_options(p)
     p.add_argument(
         "--csv",
         choices=("auto", "always", "never"),
@@ -97,6 +101,7 @@ def _report(result: BatchResult) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run ``xpsfit batch``; returns the exit code (0: all fitted, 1: some failed)."""
     files = expand_inputs(args.inputs)
+    quant = quant_settings(args)
     scheduler = None
     if args.scheduler:
         scheduler = connect(args.scheduler)
@@ -112,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
             retries=args.retries,
             monte_carlo=args.mc,
             weights=args.weights,
+            quant=quant,
             csv={"auto": None, "always": True, "never": False}[args.csv],
             maps=not args.no_maps,
             progress=ProgressBar("spectra", rate=True),

@@ -8,6 +8,10 @@ library's default template of the region). Writes into DIR: ``fits.csv``, ``frac
 options, enough to reproduce the run). A progress bar goes to stderr. ``--weights uniform``
 fits with equal weights instead of Poisson ones, for data that are not counts (e.g.
 background-subtracted exports, whose negative intensities are otherwise refused).
+Atomic % use the Scofield table unless ``--rsf LABEL=VALUE`` (region or element) or
+``--casaxps-rsf`` (the RSF CasaXPS stored with each spectrum) say otherwise;
+``--ke-exponent``, ``--no-transmission`` and ``--xray-source`` set the corrections
+(:mod:`xpsfit.quantify`); ``run.json`` records them.
 
 With ``--sensitivity`` every region whose template defines a fraction is refitted once per
 alternative model a referee asks about (line shape GL(30) / Voigt / LA; static Shirley,
@@ -37,6 +41,7 @@ from xpsfit import __version__
 from xpsfit.atomic import write_text_atomic
 from xpsfit.cli.fit import add_weights_option
 from xpsfit.cli.progress import ProgressBar
+from xpsfit.cli.quant import add_quant_options, quant_settings
 from xpsfit.errors import SpecError
 from xpsfit.export import Table
 from xpsfit.export_bundle import write_bundle
@@ -46,6 +51,7 @@ from xpsfit.physics_checks import grouped_advice
 from xpsfit.profile import DepthProfile, DepthScale, group_by_sample
 from xpsfit.profile_fit import ChargeCorrection, fit_profiles
 from xpsfit.profile_result import ProfileResult
+from xpsfit.quant_settings import QuantSettings
 from xpsfit.reference import normalize_region
 from xpsfit.sensitivity import DEFAULT_VARIANTS, model_sensitivity
 from xpsfit.sensitivity_table import sensitivity_table
@@ -85,6 +91,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--charge-shift", type=float, help="fixed shift for every spectrum, eV")
     p.add_argument("--mc", type=int, default=0, metavar="N", help="Monte Carlo replicas")
     add_weights_option(p)
+    add_quant_options(p)
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes (default all)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG/SVG plots")
     p.add_argument(
@@ -164,7 +171,7 @@ def _sha256(path: Path) -> str:
 
 
 def _run_record(args: argparse.Namespace, templates: dict[str, FitSpec], scale: DepthScale,
-                charge: ChargeCorrection) -> dict[str, Any]:  # fmt: skip
+                charge: ChargeCorrection, quant: QuantSettings) -> dict[str, Any]:  # fmt: skip
     return {
         "command": "profile",
         "inputs": [{"path": str(Path(f)), "sha256": _sha256(Path(f))} for f in args.files],
@@ -185,6 +192,7 @@ def _run_record(args: argparse.Namespace, templates: dict[str, FitSpec], scale: 
             "depth_scale": scale.describe(),
             "charge_correction": charge.describe(),
             "sensitivity": [v.name for v in DEFAULT_VARIANTS] if args.sensitivity else [],
+            "quantification": quant.describe(),
         },
     }
 
@@ -205,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         charge = ChargeCorrection()
+    quant = quant_settings(args)
     templates = _templates(args, spectra)
     if not templates:
         raise SpecError("no region to fit: give --template or a region the library knows")
@@ -223,8 +232,8 @@ def run(args: argparse.Namespace) -> int:
     )
     extra = _sensitivity(args, profiles, templates, charge, results) if args.sensitivity else []
     out = Path(args.out)
-    write_bundle(out, results, plots=not args.no_plots, extra=extra)
-    record = _run_record(args, templates, scale, charge)
+    write_bundle(out, results, quant=quant, plots=not args.no_plots, extra=extra)
+    record = _run_record(args, templates, scale, charge, quant)
     write_text_atomic(out / "run.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
     failed = [f for r in results for f in r.failures()]
     for f in failed:
