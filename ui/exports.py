@@ -4,6 +4,7 @@ CasaXPS (:mod:`xpsfit.io.vamas_write`), and the spectrum view as an image."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,12 @@ from xpsfit import export
 from xpsfit.errors import SpecError, XpsfitError
 from xpsfit.io.vamas_write import format_vamas, write_vamas
 from xpsfit.plots import plot_fraction_vs_depth, plot_intensity_map, plot_stacked_spectra
-from xpsfit.quantify import atomic_rows, fraction_rows
+from xpsfit.profile_result import ProfileResult
+from xpsfit.quantify import AtomicRow, atomic_rows, fraction_rows
 from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
 from xpsfit_ui.document import Document
-from xpsfit_ui.profile_data import profile_results
+from xpsfit_ui.profile_data import profile_results, quant_settings
 
 #: Table exports: key -> (menu text, file filter).
 TABLES: dict[str, tuple[str, str]] = {
@@ -41,8 +43,17 @@ def _table(doc: Document, key: str) -> export.Table:
     if key == "fits":
         return export.fit_table(results)
     if key == "atomic":
-        return export.atomic_table(atomic_rows(results))
+        return export.atomic_table(_atomic(doc, results))
     raise KeyError(key)
+
+
+def _atomic(doc: Document, results: Sequence[ProfileResult]) -> list[AtomicRow]:
+    """Atomic % with the project's settings; a region without a factor is an error that
+    says where to give one."""
+    try:
+        return atomic_rows(results, quant_settings(doc.project.settings))
+    except SpecError as exc:
+        raise XpsfitError(f"{exc.message} (Tools > Quantification settings...)") from None
 
 
 def _current_curves(doc: Document) -> export.Table:
@@ -75,6 +86,8 @@ def export_table(doc: Document, key: str, path: str | Path) -> Path:
         sheets = [("fits", export.fit_table(results)),
                   ("fractions", export.fraction_table(fraction_rows(results))),
                   ("fractions_wide", export.fraction_wide_table(fraction_rows(results)))]  # fmt: skip
+        with contextlib.suppress(XpsfitError):  # only when every region has a factor
+            sheets.append(("atomic_percent", export.atomic_table(_atomic(doc, results))))
         return export.write_workbook(p, sheets, export.curve_tables(results))
     table = _current_curves(doc) if key == "curves" else _table(doc, key)
     return export.write_csv(p, table, delimiter="\t" if p.suffix.lower() == ".tsv" else ",")

@@ -13,6 +13,7 @@ from xpsfit.errors import XpsfitError
 from xpsfit.project import PROJECT_SUFFIX
 from xpsfit_ui.commands import set_setting
 from xpsfit_ui.dialogs.library_browser import LibraryBrowser
+from xpsfit_ui.dialogs.quant_dialog import QuantificationDialog
 from xpsfit_ui.dialogs.templates_dialog import TemplateManager
 from xpsfit_ui.dialogs.tools import ChargeCorrectionDialog, SputterRateDialog
 from xpsfit_ui.exports import (
@@ -234,6 +235,10 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     actions["sputter"] = _act(
         win, tools, "&Sputter rate...", lambda: SputterRateDialog(win.doc, win).exec()
     )
+    actions["quantification"] = _act(
+        win, tools, "&Quantification settings...",
+        lambda: QuantificationDialog(win.doc, win).exec(),
+    )  # fmt: skip
     view = win.menuBar().addMenu("&View")
     actions["show_spectrum"] = _act(
         win, view, "&Spectrum", lambda: win.tabs.setCurrentIndex(0), "Ctrl+1"

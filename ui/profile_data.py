@@ -6,14 +6,34 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from xpsfit.errors import XpsfitError
+from xpsfit.errors import SpecError, XpsfitError
 from xpsfit.profile import DepthScale, SputterRate
 from xpsfit.profile_result import ProfileResult, SpectrumFit
+from xpsfit.quant_settings import QuantSettings
 from xpsfit.quantify import FractionRow
 from xpsfit_ui.document import Document
 
 #: Project setting holding the sputter rate: ``{"nm_per_s": float, "reference_material": str}``.
 SPUTTER_RATE_KEY = "sputter_rate"
+
+
+#: Project setting holding the atomic % choices (:meth:`QuantSettings.describe`'s plain data).
+QUANT_KEY = "quantification"
+
+
+def quant_settings(settings: Mapping[str, Any]) -> QuantSettings:
+    """The atomic % settings recorded in the project settings (the defaults when none).
+
+    Raises
+    ------
+    SpecError
+        A stored value that is not valid, naming the setting.
+    """
+    stored = settings.get(QUANT_KEY) or {}
+    try:
+        return QuantSettings.from_dict(stored)
+    except SpecError as exc:
+        raise SpecError(f"project setting {QUANT_KEY}: {exc.message}", key=exc.key) from None
 
 
 def depth_scale(settings: Mapping[str, Any]) -> DepthScale:
@@ -51,8 +71,7 @@ def profile_results(doc: Document) -> list[ProfileResult]:
             etch_time=sp.etch_time,
             depth=depth,
             status="ok" if res.ok else "failed",
-            result=res,
-            charge_shift=float(sp.metadata.get("charge_shift", 0.0)),
+            result=res,  # fitted on ``sp`` as it is: any charge shift is already in its axis
         )
         by_sample.setdefault(sp.sample, []).append(fit)
     return [

@@ -32,7 +32,7 @@ from xpsfit.profile_jobs import make_job, run_job
 from xpsfit.profile_result import SpectrumFit
 from xpsfit.profile_transport import decode_outcome
 from xpsfit.quant_settings import QuantSettings
-from xpsfit.quantify import corrected_area, load_scofield, region_area
+from xpsfit.quantify import corrected_area, region_area, scofield_table
 from xpsfit.reference import Library, load_library, normalize_region
 from xpsfit.result import FitResult
 from xpsfit.spec_transport import encode_spec
@@ -103,7 +103,7 @@ class _Quant:
     @classmethod
     def load(cls, settings: Mapping[str, Any]) -> _Quant:
         """From the run's settings as plain data (:meth:`QuantSettings.describe`)."""
-        table = {(e.element, e.level, e.source): e.cross_section for e in load_scofield()}
+        table = scofield_table()
         return cls(QuantSettings.from_dict(settings), table)
 
     def cells(self, spectrum: Spectrum, result: FitResult) -> dict[str, Any]:

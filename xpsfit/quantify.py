@@ -46,6 +46,8 @@ __all__ = [
     "load_scofield",
     "missing_sensitivity",
     "region_area",
+    "scofield_table",
+    "sensitivity_factor",
 ]
 
 
@@ -151,11 +153,10 @@ def region_area(result: FitResult) -> Estimate:
     return Estimate(total, None)
 
 
-def _element_level(sf: SpectrumFit) -> tuple[str, str]:
-    spec = sf.spectrum
-    if spec.element:
-        return spec.element, spec.transition
-    parts = sf.region.split()
+def _element_level(spectrum: Spectrum, region: str) -> tuple[str, str]:
+    if spectrum.element:
+        return spectrum.element, spectrum.transition
+    parts = region.split()
     return (parts[0], parts[1] if len(parts) > 1 else "")
 
 
@@ -177,29 +178,45 @@ def _table_source(spectrum: Spectrum, settings: QuantSettings) -> str:
     return spectrum.source_label or settings.source
 
 
-def _sensitivity(
-    sf: SpectrumFit, settings: QuantSettings, table: Mapping[tuple[str, str, str], float]
+def scofield_table() -> dict[tuple[str, str, str], float]:
+    """The shipped cross-sections by ``(element, level, source)``."""
+    return {(e.element, e.level, e.source): e.cross_section for e in load_scofield()}
+
+
+def sensitivity_factor(
+    spectrum: Spectrum,
+    settings: QuantSettings,
+    table: Mapping[tuple[str, str, str], float] | None = None,
+    region: str | None = None,
 ) -> float:
-    element, level = _element_level(sf)
-    for key in (sf.region, element):
+    """The sensitivity factor of a spectrum's region: a user factor of the region or its
+    element, else the RSF CasaXPS stored with the spectrum when ``settings.file_rsf``, else
+    the cross-section ``table`` (default: :func:`scofield_table`).
+
+    Raises
+    ------
+    SpecError
+        No factor, saying what was looked for.
+    """
+    region = spectrum.region if region is None else region
+    element, level = _element_level(spectrum, region)
+    for key in (region, element):
         if key in settings.rsf:
             return float(settings.rsf[key])
     if settings.file_rsf:
-        stored = stored_rsf(tuple(str(x) for x in sf.spectrum.metadata.get("casa_lines", ())))
+        stored = stored_rsf(tuple(str(x) for x in spectrum.metadata.get("casa_lines", ())))
         if stored is None:
             raise SpecError(
-                f"no CasaXPS RSF stored with {sf.spectrum.full_label}; give one with "
-                f"QuantSettings(rsf={{{sf.region!r}: value}})",
-                key=sf.region,
+                f"no CasaXPS RSF stored with {spectrum.full_label}; give {region} a user RSF",
+                key=region,
             )
         return stored
-    source = _table_source(sf.spectrum, settings)
-    value = table.get((element, level, source))
+    source = _table_source(spectrum, settings)
+    value = (scofield_table() if table is None else table).get((element, level, source))
     if value is None:
         raise SpecError(
-            f"no sensitivity factor for {element} {level} with {source}; give one with "
-            f"QuantSettings(rsf={{{sf.region!r}: value}})",
-            key=sf.region,
+            f"no sensitivity factor for {element} {level} with {source}; give {region} a user RSF",
+            key=region,
         )
     return value
 
@@ -262,7 +279,7 @@ def corrected_area(
         No sensitivity factor for the region (table or ``settings.rsf``).
     """
     assert sf.result is not None
-    rsf = _sensitivity(sf, settings, table)
+    rsf = sensitivity_factor(sf.spectrum, settings, table, sf.region)
     area = region_area(sf.result)
     scale = rsf * _correction(sf, settings)
     err = None if area.stderr is None else area.stderr / scale
@@ -296,13 +313,13 @@ def missing_sensitivity(
 ) -> list[str]:
     """Regions with a usable fit but no sensitivity factor (table or user), in order."""
     settings = settings or QuantSettings()
-    table = {(e.element, e.level, e.source): e.cross_section for e in load_scofield()}
+    table = scofield_table()
     missing: dict[str, None] = {}
     for pr in results:
         for sf in pr.fits:
             if sf.ok:
                 try:
-                    _sensitivity(sf, settings, table)
+                    sensitivity_factor(sf.spectrum, settings, table, sf.region)
                 except SpecError:
                     missing.setdefault(sf.region, None)
     return list(missing)
@@ -326,7 +343,7 @@ def atomic_rows(
         A region with no sensitivity factor.
     """
     settings = settings or QuantSettings()
-    table = {(e.element, e.level, e.source): e.cross_section for e in load_scofield()}
+    table = scofield_table()
     rows: list[AtomicRow] = []
     for pr in results:
         for level in pr.levels():
@@ -338,7 +355,9 @@ def atomic_rows(
             entries = []
             for sf in fits:
                 rsf, corrected = corrected_area(sf, settings, table)
-                entries.append((_element_level(sf)[0], sf.region, rsf, corrected))
+                entries.append(
+                    (_element_level(sf.spectrum, sf.region)[0], sf.region, rsf, corrected)
+                )
             ref = fits[0] if fits else None
             for element, region, rsf, pct, err in _level_percent(entries):
                 assert ref is not None

@@ -250,3 +250,18 @@ def test_profile_command_refuses_bad_factors(
     assert message in err[0]
     assert "--rsf" in err[0]
     assert not (tmp_path / "x").exists()
+
+
+def test_lines_of_a_charge_corrected_fit_find_their_channels() -> None:
+    """A profile fit shifts the spectrum before fitting: its lines sit ``charge_shift`` above
+    the channels of the file's transmission column."""
+    be = np.linspace(700.0, 740.0, 401)
+    trans = 1.0 + 0.01 * (be - 700.0)
+    spectrum = Spectrum(
+        be, np.ones(401), region="Fe 2p", source_energy=1486.6, metadata={"transmission": trans}
+    )
+    sf = _fit_of(spectrum, [(712.0, 100.0)])
+    shifted = SpectrumFit(spectrum, "FeO", "Fe 2p", 0, None, None, "ok", sf.result, None, 2.0)
+    settings = QuantSettings(rsf={"Fe": 1.0}, ke_exponent=0.0)
+    assert corrected_area(shifted, settings, {})[1].value == pytest.approx(100.0 / 1.1)
+    assert corrected_area(sf, settings, {})[1].value == pytest.approx(100.0 / 1.12)

@@ -9,20 +9,30 @@ from enum import StrEnum
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from xpsfit.errors import XpsfitError
 from xpsfit.profile import axis_value
 from xpsfit.profile_result import ProfileResult
-from xpsfit.quantify import atomic_rows, fraction_rows
+from xpsfit.quantify import atomic_rows, fraction_rows, missing_sensitivity
 from xpsfit_ui.document import Document
-from xpsfit_ui.plots.style import TEXT_COLOR, dark_axes, species_color
-from xpsfit_ui.profile_data import fraction_errors, fraction_names, profile_results, sid_of
+from xpsfit_ui.plots.style import SPECIES_COLORS, TEXT_COLOR, dark_axes, species_color
+from xpsfit_ui.profile_data import (
+    fraction_errors,
+    fraction_names,
+    profile_results,
+    quant_settings,
+    sid_of,
+)
 from xpsfit_ui.sensitivity import SensitivityController
 
 log = logging.getLogger(__name__)
+
+#: Symbols and line styles of the series once the colours repeat (every 7 series).
+_SYMBOLS = ("o", "s", "t", "d")
+_DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)
 
 
 class Mode(StrEnum):
@@ -144,10 +154,12 @@ class ProfileView(QWidget):
     def _series(self, name: str, i: int, x: list[float], y: list[float], err: list[float],
                 keys: list[tuple[str, int]]) -> None:  # fmt: skip
         color = species_color(i)
+        cycle = i // len(SPECIES_COLORS)  # once the colours repeat, symbol and dash differ
         bars = pg.ErrorBarItem(x=np.array(x), y=np.array(y), height=2 * np.array(err),
                                beam=0.0, pen=pg.mkPen(color))  # fmt: skip
         self.plot.addItem(bars)
-        item = pg.PlotDataItem(x, y, pen=pg.mkPen(color, width=2), symbol="o", symbolSize=8,
+        pen = pg.mkPen(color, width=2, style=_DASHES[cycle % len(_DASHES)])
+        item = pg.PlotDataItem(x, y, pen=pen, symbol=_SYMBOLS[cycle % len(_SYMBOLS)], symbolSize=8,
                                symbolBrush=color, name=name, data=keys)  # fmt: skip
         item.sigPointsClicked.connect(self._on_points_clicked)
         self.plot.addItem(item)
@@ -205,10 +217,18 @@ class ProfileView(QWidget):
 
     def _draw_atomic(self, axis: str) -> None:
         try:
-            rows = atomic_rows(self.results)
+            settings = quant_settings(self.doc.project.settings)
+            missing = missing_sensitivity(self.results, settings)
+            rows = atomic_rows(self.results, settings, exclude=missing)
         except XpsfitError as exc:
             self.plot.setTitle(f"Atomic %: {exc}", color="#b00020")
             return
+        if missing:
+            self.plot.setTitle(
+                f"Atomic % without {', '.join(missing)}: no sensitivity factor "
+                "(Tools > Quantification settings...)",
+                color="#8a5a00",
+            )
         mode = self.results[0].depth_scale.mode
         keys = list(dict.fromkeys((r.sample, r.element) for r in rows))
         for i, (sample, element) in enumerate(keys):
