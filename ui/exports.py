@@ -79,7 +79,8 @@ def export_table(doc: Document, key: str, path: str | Path) -> Path:
     if key == "report":
         from xpsfit.atomic import write_text_atomic
 
-        write_text_atomic(p, export.report_text(profile_results(doc)))
+        quant = quant_settings(doc.project.settings)
+        write_text_atomic(p, export.report_text(profile_results(doc), quant))
         return p
     if key == "workbook":
         results = profile_results(doc)

@@ -32,9 +32,10 @@ from xpsfit.profile_jobs import make_job, run_job
 from xpsfit.profile_result import SpectrumFit
 from xpsfit.profile_transport import decode_outcome
 from xpsfit.quant_settings import QuantSettings
-from xpsfit.quantify import corrected_area, region_area, scofield_table
+from xpsfit.quantify import corrected_area, region_area
 from xpsfit.reference import Library, load_library, normalize_region
 from xpsfit.result import FitResult
+from xpsfit.rsf import scofield_table
 from xpsfit.spec_transport import encode_spec
 from xpsfit.spectrum import Spectrum
 

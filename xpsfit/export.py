@@ -19,7 +19,8 @@ import xlsxwriter
 
 from xpsfit.atomic import write_bytes_atomic, write_text_atomic
 from xpsfit.profile_result import ProfileResult, SpectrumFit
-from xpsfit.quantify import AtomicRow, FractionRow
+from xpsfit.quant_settings import QuantSettings
+from xpsfit.quantify import AtomicRow, FractionRow, line_quant
 
 __all__ = [
     "ATOMIC_COLUMNS",
@@ -219,10 +220,14 @@ def write_csv(path: str | Path, table: Table, *, delimiter: str = ",") -> Path:
     return Path(path)
 
 
-def report_text(results: Sequence[ProfileResult]) -> str:
+def report_text(results: Sequence[ProfileResult], quant: QuantSettings | None = None) -> str:
     """A CasaXPS-style tab-separated report: one block per spectrum, one row per line with
-    position, FWHM, area and % of the region's area, then the fit statistics (chi-square,
-    reduced chi-square, status and the channel weights they were computed with)."""
+    position, FWHM, area, % of the region's area and CasaXPS's peak-table quantities (RSF,
+    RSF*T*MFP, Area/(RSF*T*MFP), %At Conc of the level, from :func:`line_quant` with
+    ``quant``; empty for a region without a sensitivity factor), then the fit statistics
+    (chi-square, reduced chi-square, status and the channel weights they were computed
+    with)."""
+    shares = {(q.sample, q.level, q.region, q.component): q for q in line_quant(results, quant)}
     lines: list[str] = []
     for sf in _fits(results):
         lines.append("\t".join(("Sample", sf.sample, "Region", sf.region, "Level", str(sf.level))))
@@ -242,8 +247,10 @@ def report_text(results: Sequence[ProfileResult]) -> str:
             lines.append("")
             continue
         total = sum(ln.area.value for ln in res.lines) or 1.0
-        lines.append("Name\tSpecies\tLine shape\tPosition (eV)\tFWHM (eV)\tArea\t%Area")
+        lines.append("Name\tSpecies\tLine shape\tPosition (eV)\tFWHM (eV)\tArea\t%Area\t"
+                     "RSF\tRSF*T*MFP\tArea/(RSF*T*MFP)\t%At Conc")  # fmt: skip
         for ln in res.lines:
+            q = shares.get((sf.sample, sf.level, sf.region, ln.component))
             cells = (
                 ln.label or ln.component,
                 ln.species,
@@ -252,6 +259,7 @@ def report_text(results: Sequence[ProfileResult]) -> str:
                 ln.fwhm.value,
                 ln.area.value,
                 100.0 * ln.area.value / total,
+                *((None,) * 4 if q is None else (q.rsf, q.total_factor, q.corrected, q.percent)),
             )
             lines.append("\t".join(format_cell(c) for c in cells))
         for name, est in res.fractions.items():

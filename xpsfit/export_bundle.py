@@ -74,7 +74,8 @@ def write_bundle(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     fr_rows = fraction_rows(results)
-    at_rows = _atomic(results, quant or QuantSettings())
+    quant = quant or QuantSettings()
+    at_rows = _atomic(results, quant)
     tables = [
         ("fits", fit_table(results)),
         ("fractions", fraction_table(fr_rows)),
@@ -84,7 +85,7 @@ def write_bundle(
     ]
     paths = [write_csv(folder / f"{name}.csv", table) for name, table in tables]
     report = folder / "report.tsv"
-    write_text_atomic(report, report_text(results))
+    write_text_atomic(report, report_text(results, quant))
     paths.append(report)
     curves = curve_tables(results)
     for stem, table in curves:

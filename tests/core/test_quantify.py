@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from xpsfit.errors import SpecError
+from xpsfit.export import report_text
 from xpsfit.lineshapes import evaluate
 from xpsfit.profile import DepthProfile
 from xpsfit.profile_fit import fit_profile
@@ -18,6 +19,7 @@ from xpsfit.quantify import (
     QuantSettings,
     atomic_rows,
     fraction_rows,
+    line_quant,
     load_scofield,
     missing_sensitivity,
     region_area,
@@ -238,3 +240,37 @@ def test_fraction_rows_carry_fit_values(rng: np.random.Generator) -> None:
         assert row.mc_err is None
         assert row.etch_time == 10.0 * row.level
         assert math.isfinite(row.value)
+
+
+def test_report_gives_casaxps_peak_table_quantities(rng: np.random.Generator) -> None:
+    """Each line's RSF, RSF*T*MFP, Area/(RSF*T*MFP) and %At Conc of its level; a region
+    without a factor has empty cells and is not in the level's total."""
+    result = _profile(rng)
+    rows = line_quant([result])
+    assert {r.region for r in rows} == {"C 1s", "O 1s"}  # Ga 3d has no factor
+    for level in (0, 1):
+        sel = [r for r in rows if r.level == level]
+        assert sum(r.percent for r in sel) == pytest.approx(100.0)
+        for r in sel:
+            fit = result.get(r.region, level).result
+            assert fit is not None
+            ln = next(x for x in fit.lines if x.component == r.component)
+            factor = r.rsf * (1486.6 - ln.center.value) ** 0.6
+            assert r.total_factor == pytest.approx(factor, rel=1e-12)
+            assert r.corrected == pytest.approx(ln.area.value / factor, rel=1e-12)
+    # element shares from the lines equal the atomic % of the same elements
+    settings = QuantSettings(rsf={"Ga 3d": 1.5})
+    lines = line_quant([result], settings)
+    atomic = {(r.level, r.region): r.percent for r in atomic_rows([result], settings)}
+    for (level, region), percent in atomic.items():
+        share = sum(r.percent for r in lines if (r.level, r.region) == (level, region))
+        assert share == pytest.approx(percent, rel=1e-12)
+    text = report_text([result]).splitlines()
+    header = next(h for h in text if h.startswith("Name\t")).split("\t")
+    assert header[-4:] == ["RSF", "RSF*T*MFP", "Area/(RSF*T*MFP)", "%At Conc"]
+    c1s = text.index("Sample\ts\tRegion\tC 1s\tLevel\t0")
+    first = text[c1s + 3].split("\t")
+    want = next(r for r in rows if (r.level, r.region) == (0, "C 1s") and r.component == "A")
+    assert float(first[-1]) == pytest.approx(want.percent, rel=1e-12)
+    ga = text.index("Sample\ts\tRegion\tGa 3d\tLevel\t0")
+    assert text[ga + 3].split("\t")[-4:] == ["", "", "", ""]

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from xpsfit.errors import SpecError, XpsfitError
 from xpsfit.quant_settings import QuantSettings
-from xpsfit.quantify import scofield_table, sensitivity_factor
+from xpsfit.rsf import scofield_table, sensitivity_factor
 from xpsfit.spectrum import Spectrum
 from xpsfit_ui.commands import set_setting
 from xpsfit_ui.document import Document
