@@ -5,7 +5,7 @@ CasaXPS (:mod:`xpsfit.io.vamas_write`), and the spectrum view as an image."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from xpsfit.io.vamas_write import format_vamas, write_vamas
 from xpsfit.plots import plot_fraction_vs_depth, plot_intensity_map, plot_stacked_spectra
 from xpsfit.profile_result import ProfileResult
 from xpsfit.quantify import AtomicRow, atomic_rows, fraction_rows
+from xpsfit.rsf import sensitivity_factor
 from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
 from xpsfit_ui.document import Document
@@ -138,6 +139,20 @@ def _casa_problem(spectrum: Spectrum, spec: FitSpec) -> str | None:
     return None
 
 
+def _factors(doc: Document, spectra: Sequence[Spectrum], fits: Mapping[int, FitSpec]) -> dict[int, float]:  # fmt: skip
+    """The sensitivity factor of each fitted spectrum with the project's settings, written
+    with its CasaXPS region so that CasaXPS quantifies as xpsfit does (none: CasaXPS's 1)."""
+    try:
+        settings = quant_settings(doc.project.settings)
+    except SpecError:
+        return {}
+    out = {}
+    for i in fits:
+        with contextlib.suppress(SpecError):
+            out[i] = sensitivity_factor(spectra[i], settings)
+    return out
+
+
 def export_vamas(doc: Document, path: str | Path, sids: Sequence[str] = ()) -> VamasExport:
     """Write spectra and their fits to a VAMAS file CasaXPS opens (atomically).
 
@@ -167,16 +182,17 @@ def export_vamas(doc: Document, path: str | Path, sids: Sequence[str] = ()) -> V
         res = doc.result(sid)
         if res is not None:
             fits[i] = res.spec
+    rsf = _factors(doc, spectra, fits)
     skipped: list[str] = []
     try:
-        write_vamas(path, spectra, fits=fits)
+        write_vamas(path, spectra, fits=fits, rsf=rsf)
     except SpecError:
         for i in list(fits):
             problem = _casa_problem(spectra[i], fits[i])
             if problem is not None:
                 skipped.append(f"{spectra[i].label}: {problem}")
                 del fits[i]
-        write_vamas(path, spectra, fits=fits)
+        write_vamas(path, spectra, fits=fits, rsf=rsf)
     return VamasExport(Path(path), len(spectra), len(fits), tuple(skipped))
 
 

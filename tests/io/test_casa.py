@@ -22,7 +22,7 @@ from xpsfit.io.casa import (
     parse_lineshape,
     spec_from_casa_lines,
 )
-from xpsfit.io.casa_lines import sgl_share_of_pseudo_voigt, sgl_share_of_voigt
+from xpsfit.io.casa_lines import sgl_share_of_pseudo_voigt, sgl_share_of_voigt, stored_rsf
 from xpsfit.io.vamas import load_vamas, parse_vamas_bytes
 from xpsfit.io.vamas_write import format_vamas
 from xpsfit.lineshapes import evaluate, gl_half_width
@@ -416,3 +416,16 @@ def test_casaxps_areas_are_per_second(realdata: Path) -> None:
     result = fit(si, spec)
     (line,) = result.lines
     assert line.area.value == pytest.approx(comp.area.value, rel=0.01)
+
+
+def test_written_lines_carry_the_sensitivity_factor() -> None:
+    d = Doublet("Ti", "gl", Param(458.5), Param(1.0), Param(100.0), {"m": Param(30.0, vary=False)},
+                splitting=Param(5.7, vary=False), area_ratio=Param(0.5, vary=False))  # fmt: skip
+    spec = FitSpec(region="Ti 2p", window=(450.0, 470.0), components=(d,))
+    lines = format_casa_lines(spec, 1486.6, rsf=2.001)
+    assert stored_rsf(lines) == 2.001
+    assert all(" RSF 2.001 " in ln and ln.endswith("UNCORRECTEDRSF 2.001") for ln in lines[1:])
+    assert stored_rsf(format_casa_lines(spec, 1486.6)) == 1.0
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(SpecError, match="sensitivity factor"):
+            format_casa_lines(spec, 1486.6, rsf=bad)

@@ -12,10 +12,14 @@ import pytest
 import xpsfit
 from xpsfit.fitting import fit
 from xpsfit.io.casa import fit_spec_from_spectrum
+from xpsfit.io.casa_lines import stored_rsf
+from xpsfit.quant_settings import QuantSettings
+from xpsfit.rsf import sensitivity_factor
 from xpsfit.spec import BackgroundSpec
-from xpsfit_ui.commands import FitResultsCommand
+from xpsfit_ui.commands import FitResultsCommand, set_setting
 from xpsfit_ui.main_window import MainWindow
 from xpsfit_ui.menus import export_vamas_to
+from xpsfit_ui.profile_data import QUANT_KEY
 
 
 def _fit(win: MainWindow, sids: list[str]) -> None:
@@ -96,3 +100,21 @@ def test_unwritable_destination_is_logged(window: MainWindow, tmp_path: Path) ->
     level, message = window.log_panel.entries[-1]
     assert level == logging.ERROR
     assert message.startswith("Export VAMAS failed")
+
+
+def test_written_fits_carry_the_sensitivity_factors(window: MainWindow, tmp_path: Path) -> None:
+    """CasaXPS quantifies the export with xpsfit's factors (Scofield, or the user's), and
+    xpsfit reads them back as the file's RSFs."""
+    doc = window.doc
+    level0 = doc.ids_where(sample="bare-LCO", etch_level=0)
+    _fit(window, level0)
+    set_setting(doc, QUANT_KEY, QuantSettings(rsf={"O 1s": 0.78}).describe(), "RSF")
+    path = tmp_path / "rsf.vms"
+    export_vamas_to(window, path)
+    blocks = {(b.region, b.etch_level): b for b in xpsfit.read(path)}
+    co2p = blocks[("Co 2p", 0)]
+    expected = sensitivity_factor(doc.spectrum(level0[0]), QuantSettings())
+    assert stored_rsf(co2p.metadata["casa_lines"]) == pytest.approx(expected)
+    assert stored_rsf(blocks[("O 1s", 0)].metadata["casa_lines"]) == 0.78
+    assert "casa_lines" not in blocks[("Co 2p", 1)].metadata  # not fitted
+    assert sensitivity_factor(co2p, QuantSettings(file_rsf=True)) == pytest.approx(expected)

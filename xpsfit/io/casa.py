@@ -331,7 +331,7 @@ def _casa_shape(peak: Peak) -> tuple[str, float]:
     return text, casa_fwhm / peak.fwhm.value
 
 
-def _region_line(spec: FitSpec, window: tuple[float, float], be: BeMap) -> str:
+def _region_line(spec: FitSpec, window: tuple[float, float], be: BeMap, rsf: float) -> str:
     bg = spec.background
     names = {"shirley": "Shirley", "active_shirley": "Shirley", "linear": "Linear"}
     if bg.kind == "tougaard":
@@ -347,7 +347,7 @@ def _region_line(spec: FitSpec, window: tuple[float, float], be: BeMap) -> str:
     cross += [0.0] * (4 - len(cross))
     so, eo = bg.options.get("casa_offsets_percent", (0.0, 0.0))
     lo, hi = window
-    nums = [be.kinetic(hi), be.kinetic(lo), 1.0, float(bg.average_points), so, eo, *cross]
+    nums = [be.kinetic(hi), be.kinetic(lo), rsf, float(bg.average_points), so, eo, *cross]
     tag = spec.region or "region"
     return (
         f"CASA region (*{tag}*) (*{name}*) {' '.join(_num(float(x)) for x in nums)} (*{tag}*) 0 0 1"
@@ -361,6 +361,7 @@ def format_casa_lines(
     window: tuple[float, float] | None = None,
     offset: float = 0.0,
     area_scale: float = 1.0,
+    rsf: float = 1.0,
 ) -> list[str]:
     """Write a FitSpec as CasaXPS ``CASA region`` and ``CASA comp`` lines.
 
@@ -377,6 +378,8 @@ def format_casa_lines(
     area_scale
         Spectrum intensity per CasaXPS intensity (:func:`counts_per_cps`): areas and their
         bounds are divided by it.
+    rsf
+        Relative sensitivity factor of the region and of every component (> 0).
 
     Returns
     -------
@@ -400,7 +403,9 @@ def format_casa_lines(
     be = BeMap(source_energy, offset)
     peaks = _expand(spec)
     ids = [p.id for p in peaks]
-    lines = [_region_line(spec, (min(win), max(win)), be)]
+    if not (math.isfinite(rsf) and rsf > 0):
+        raise SpecError(f"sensitivity factor {rsf!r} is not a positive number", key="rsf")
+    lines = [_region_line(spec, (min(win), max(win)), be, rsf)]
     shapes = [_casa_shape(p) for p in peaks]
     scales = [scale for _, scale in shapes]
     per_cps = [1.0 / area_scale] * len(peaks)
@@ -409,6 +414,7 @@ def format_casa_lines(
             f"CASA comp (*{p.id}*) (*{shape}*) {_group('Area', p.area, ids, i, None, per_cps)} "
             f"{_group('MFWHM', p.fwhm, ids, i, None, scales)} "
             f"{_group('Position', p.center, ids, i, be)} "
-            f"RSF 1 MASS 0 INDEX -1 (*{spec.region or 'region'}*) CONST (**) UNCORRECTEDRSF 1"
+            f"RSF {_num(rsf)} MASS 0 INDEX -1 (*{spec.region or 'region'}*) CONST (**) "
+            f"UNCORRECTEDRSF {_num(rsf)}"
         )
     return lines

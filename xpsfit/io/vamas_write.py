@@ -174,13 +174,13 @@ def _casa_comment(comment: Sequence[str], fit_lines: Sequence[str] | None) -> li
     ]  # fmt: skip
 
 
-def _fit_lines(s: Spectrum, fit: FitSpec) -> list[str]:
+def _fit_lines(s: Spectrum, fit: FitSpec, rsf: float) -> list[str]:
     meta = s.metadata
     offset = float(meta.get("charge_shift", 0.0)) - float(meta.get("casa_calibration_shift", 0.0))
     be = s.binding_energy
     window = (float(be[0]), float(be[-1])) if be.size else None
     return format_casa_lines(
-        fit, s.source_energy, window=window, offset=offset, area_scale=counts_per_cps(s)
+        fit, s.source_energy, window=window, offset=offset, area_scale=counts_per_cps(s), rsf=rsf
     )
 
 
@@ -250,9 +250,11 @@ def _header_lines(
     return [*out, "0", "0", "0", "0", str(len(spectra))]
 
 
-def _comment(s: Spectrum, fit: FitSpec | None, patch: Mapping[str, Any] | None) -> list[str]:
+def _comment(
+    s: Spectrum, fit: tuple[FitSpec, float] | None, patch: Mapping[str, Any] | None
+) -> list[str]:
     comment = [_text(c) for c in s.metadata.get("comment", ())]
-    comment = _casa_comment(comment, None if fit is None else _fit_lines(s, fit))
+    comment = _casa_comment(comment, None if fit is None else _fit_lines(s, *fit))
     if patch:
         text = json.dumps(encode_plain(dict(patch)), ensure_ascii=True, separators=(",", ":"))
         comment.append(META_PREFIX + text)
@@ -260,7 +262,9 @@ def _comment(s: Spectrum, fit: FitSpec | None, patch: Mapping[str, Any] | None) 
 
 
 def _render(
-    spectra: Sequence[Spectrum], fits: Mapping[int, FitSpec], patches: Sequence[Mapping[str, Any]]
+    spectra: Sequence[Spectrum],
+    fits: Mapping[int, tuple[FitSpec, float]],
+    patches: Sequence[Mapping[str, Any]],
 ) -> str:
     variables = _variables(spectra)
     regular = all(_regular(_axis(s, _pairs(s)).x) is not None for s in spectra)
@@ -292,18 +296,24 @@ def _patch(original: Spectrum, reread: Spectrum) -> dict[str, Any]:
     return out
 
 
-def format_vamas(spectra: Sequence[Spectrum], *, fits: Mapping[int, FitSpec] | None = None) -> str:
+def format_vamas(
+    spectra: Sequence[Spectrum],
+    *,
+    fits: Mapping[int, FitSpec] | None = None,
+    rsf: Mapping[int, float] | None = None,
+) -> str:
     """The VAMAS text of ``spectra`` (see :func:`write_vamas`)."""
     if not spectra:
         raise XpsfitError("no spectra to write")
-    fits = dict(fits or {})
-    plain = _render(spectra, fits, [{}] * len(spectra))
+    factors = dict(rsf or {})
+    casa = {i: (spec, float(factors.get(i, 1.0))) for i, spec in (fits or {}).items()}
+    plain = _render(spectra, casa, [{}] * len(spectra))
     reread = parse_vamas_bytes(plain.encode("utf-8"), "<written>")
     if len(reread) != len(spectra):
         raise XpsfitError("the written VAMAS text does not read back (internal error)")
     targets = [
         s
-        if i not in fits
+        if i not in casa
         else s.replace(
             metadata={
                 **s.metadata,
@@ -314,7 +324,7 @@ def format_vamas(spectra: Sequence[Spectrum], *, fits: Mapping[int, FitSpec] | N
         for i, (s, r) in enumerate(zip(spectra, reread, strict=True))
     ]
     patches = [_patch(t, r) for t, r in zip(targets, reread, strict=True)]
-    return _render(spectra, fits, patches) if any(patches) else plain
+    return _render(spectra, casa, patches) if any(patches) else plain
 
 
 def write_vamas(
@@ -322,6 +332,7 @@ def write_vamas(
     spectra: Sequence[Spectrum],
     *,
     fits: Mapping[int, FitSpec] | None = None,
+    rsf: Mapping[int, float] | None = None,
 ) -> None:
     """Write spectra to a VAMAS file atomically.
 
@@ -335,6 +346,10 @@ def write_vamas(
     fits
         CasaXPS fits to store, by index into ``spectra`` (binding energies, eV); written as
         ``CASA region``/``CASA comp`` lines in kinetic energy.
+    rsf
+        Sensitivity factor written with each fit (by the same index; 1 when not given), so
+        that CasaXPS quantifies with it and :func:`xpsfit.rsf.sensitivity_factor` reads it
+        back with ``file_rsf``.
 
     Raises
     ------
@@ -349,4 +364,4 @@ def write_vamas(
     fields and metadata, except ``source_file`` (the new path) and, for blocks written with a
     fit, the comment and ``casa_lines`` that now hold that fit.
     """
-    write_text_atomic(path, format_vamas(spectra, fits=fits))
+    write_text_atomic(path, format_vamas(spectra, fits=fits, rsf=rsf))
