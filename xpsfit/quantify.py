@@ -22,11 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from xpsfit.errors import SpecError
 from xpsfit.profile_result import ProfileResult, SpectrumFit
 from xpsfit.quant_settings import QuantSettings
-from xpsfit.result import Estimate, FitResult
+from xpsfit.result import Estimate, FitResult, LineResult
 from xpsfit.rsf import (
     RSFEntry,
     element_level,
@@ -130,6 +131,15 @@ def region_area(result: FitResult) -> Estimate:
     return Estimate(total, None)
 
 
+def _line_factors(
+    sf: SpectrumFit, lines: Sequence[LineResult], settings: QuantSettings
+) -> NDArray[np.float64]:
+    """Transmission x E_K^n of fitted lines, their centers taken back to the spectrum's axis
+    (a profile fit may have shifted the spectrum by ``charge_shift`` first)."""
+    centers = [ln.center.value - sf.charge_shift for ln in lines]
+    return line_corrections(sf.spectrum, centers, settings)
+
+
 def _correction(sf: SpectrumFit, settings: QuantSettings) -> float:
     """The region's effective transmission x E_K^n: its total line area over the sum of each
     line's area over its own factor (1 when no line has a positive area)."""
@@ -138,9 +148,7 @@ def _correction(sf: SpectrumFit, settings: QuantSettings) -> float:
     if not lines:
         return 1.0
     areas = np.array([ln.area.value for ln in lines])
-    centers = [ln.center.value - sf.charge_shift for ln in lines]  # on the file's axis
-    factors = line_corrections(sf.spectrum, centers, settings)
-    return float(areas.sum() / np.sum(areas / factors))
+    return float(areas.sum() / np.sum(areas / _line_factors(sf, lines, settings)))
 
 
 def corrected_area(
@@ -301,8 +309,7 @@ def line_quant(
                 except SpecError:
                     continue
                 lines = sf.result.lines
-                centers = [ln.center.value - sf.charge_shift for ln in lines]
-                factors = rsf * line_corrections(sf.spectrum, centers, settings)
+                factors = rsf * _line_factors(sf, lines, settings)
                 for ln, f in zip(lines, factors.tolist(), strict=True):
                     found.append((sf.region, ln.component, rsf, f, ln.area.value / f))
             total = sum(c for *_, c in found)

@@ -118,3 +118,20 @@ def test_restore_defaults(window: MainWindow, qtbot) -> None:
     assert dlg.settings() == QuantSettings()
     assert dlg.table.item(0, 1).text() == ""
     assert not Qt.ItemFlag.ItemIsEditable & dlg.table.item(0, 2).flags()
+
+
+def test_settings_survive_saving_the_project(window: MainWindow, qtbot, tmp_path: Path) -> None:
+    dlg = QuantificationDialog(window.doc, window)
+    qtbot.addWidget(dlg)
+    dlg.table.item(1, 1).setText("0.711")
+    dlg.source.setCurrentIndex(1)
+    dlg.xray.setCurrentText("Mg Ka")
+    dlg.accept()
+    wanted = QuantSettings(rsf={"O 1s": 0.711}, file_rsf=True, source="Mg Ka")
+    assert quant_settings(window.doc.project.settings) == wanted
+    path = window.doc.save(tmp_path / "q.xpsproj")
+    window.doc.open(path)
+    assert quant_settings(window.doc.project.settings) == wanted
+    reopened = QuantificationDialog(window.doc, window)
+    qtbot.addWidget(reopened)
+    assert reopened.settings() == wanted

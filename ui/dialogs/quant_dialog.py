@@ -37,9 +37,10 @@ _ERROR = QColor("#b00020")
 class QuantificationDialog(QDialog):
     """Edit the project's :class:`~xpsfit.quant_settings.QuantSettings`.
 
-    The table lists the document's regions (and any other label that has a user factor):
-    an entry in *Your RSF* wins over the source above; *Used now* shows the factor each
-    region gets with the choices in the dialog, or why it has none.
+    The table lists the document's regions, and any other label (an element) that has a
+    user factor from the command line or the Python API: an entry in *Your RSF* wins over
+    the source above; *Used now* shows the factor each region gets with the choices in the
+    dialog, or why it has none.
     """
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
@@ -81,7 +82,7 @@ class QuantificationDialog(QDialog):
         restore.clicked.connect(lambda: self._show(QuantSettings()))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(QLabel("Your factors win over the source above (a region or element):"))
+        layout.addWidget(QLabel("Your factors win over the source above:"))
         layout.addWidget(self.table, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
