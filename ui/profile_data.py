@@ -11,6 +11,7 @@ from xpsfit.profile import DepthScale, SputterRate
 from xpsfit.profile_result import ProfileResult, SpectrumFit
 from xpsfit.quant_settings import QuantSettings
 from xpsfit.quantify import FractionRow
+from xpsfit.spectrum import Spectrum
 from xpsfit_ui.document import Document
 
 #: Project setting holding the sputter rate: ``{"nm_per_s": float, "reference_material": str}``.
@@ -46,28 +47,32 @@ def depth_scale(settings: Mapping[str, Any]) -> DepthScale:
     )
 
 
-def profile_results(doc: Document) -> list[ProfileResult]:
-    """One :class:`ProfileResult` per sample, with every spectrum that has an etch level.
+def spectrum_level(spectrum: Spectrum) -> int:
+    """A spectrum's etch level; a spectrum without one (a single measurement, not a depth
+    profile) is level 0 of its sample."""
+    return 0 if spectrum.etch_level is None else spectrum.etch_level
 
-    Spectra without a result get status ``"failed"`` with an ``unfitted`` issue-free entry
-    skipped instead: only fitted spectra appear.
-    """
+
+def profile_results(doc: Document) -> list[ProfileResult]:
+    """One :class:`ProfileResult` per sample with every fitted spectrum, so that fractions,
+    atomic % and the exports cover single measurements too (:func:`spectrum_level`)."""
     scale = depth_scale(doc.project.settings)
     by_sample: dict[str, list[SpectrumFit]] = {}
     for sid in doc.ids():
         sp = doc.spectrum(sid)
         res = doc.result(sid)
-        if sp.etch_level is None or res is None:
+        if res is None:
             continue
+        level = spectrum_level(sp)
         try:
-            depth = scale.depth(sp.etch_level, sp.etch_time)
+            depth = scale.depth(level, sp.etch_time)
         except XpsfitError:
             depth = None
         fit = SpectrumFit(
             spectrum=sp,
             sample=sp.sample,
             region=sp.region,
-            level=sp.etch_level,
+            level=level,
             etch_time=sp.etch_time,
             depth=depth,
             status="ok" if res.ok else "failed",
@@ -86,7 +91,7 @@ def sid_of(doc: Document, sample: str, region: str, level: int) -> str | None:
     """The id of the spectrum at a profile point, if any."""
     for sid in doc.ids():
         sp = doc.spectrum(sid)
-        if (sp.sample, sp.region, sp.etch_level) == (sample, region, level):
+        if (sp.sample, sp.region, spectrum_level(sp)) == (sample, region, level):
             return sid
     return None
 

@@ -111,7 +111,9 @@ def sensitivity_job(doc: Document, region: str, samples: Sequence[str]) -> Sensi
     template: FitSpec | None = None
     for sample in samples:
         pr = by_sample.get(sample)
-        fits = () if pr is None else tuple(f for f in pr.fits if f.region == region)
+        # single measurements (no etch level) have no depth profile to refit
+        fits = () if pr is None else tuple(f for f in pr.fits if f.region == region
+                                           and f.spectrum.etch_level is not None)  # fmt: skip
         if pr is None or not fits:
             continue
         sids = [s for s in doc.ids_where(sample=sample, region=region)

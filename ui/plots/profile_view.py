@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from xpsfit.errors import XpsfitError
 from xpsfit.profile import axis_value
 from xpsfit.profile_result import ProfileResult
-from xpsfit.quantify import atomic_rows, fraction_rows, missing_sensitivity
+from xpsfit.quantify import AtomicRow, atomic_rows, fraction_rows, missing_sensitivity
 from xpsfit_ui.document import Document
 from xpsfit_ui.plots.style import SPECIES_COLORS, TEXT_COLOR, dark_axes, species_color
 from xpsfit_ui.profile_data import (
@@ -137,6 +137,7 @@ class ProfileView(QWidget):
             self._fill_quantities()
         self.plot.clear()
         self.legend.clear()
+        self.plot.getAxis("bottom").setTicks(None)
         self.points.clear()
         self.plot.invertX(False)
         self.plot.invertY(False)
@@ -229,6 +230,9 @@ class ProfileView(QWidget):
                 "(Tools > Quantification settings...)",
                 color="#8a5a00",
             )
+        if all(len(pr.levels()) == 1 for pr in self.results):
+            self._draw_atomic_bars(rows)
+            return
         mode = self.results[0].depth_scale.mode
         keys = list(dict.fromkeys((r.sample, r.element) for r in rows))
         for i, (sample, element) in enumerate(keys):
@@ -238,6 +242,29 @@ class ProfileView(QWidget):
             self._series(f"{sample}: {element}", i, x, [r.percent for r in sel], err,
                          [(sample, r.level) for r in sel])  # fmt: skip
         self.plot.setLabel("bottom", axis)
+        self.plot.setLabel("left", "atomic %")
+
+    def _draw_atomic_bars(self, rows: list[AtomicRow]) -> None:
+        """Single measurements (one level per sample): atomic % as bars per element, one
+        colour per sample, with one-sigma error bars."""
+        elements = list(dict.fromkeys(r.element for r in rows))
+        samples = list(dict.fromkeys(r.sample for r in rows))
+        width = 0.8 / max(1, len(samples))
+        for i, sample in enumerate(samples):
+            sel = {r.element: r for r in rows if r.sample == sample}
+            shift = (i - (len(samples) - 1) / 2) * width
+            xs = np.array([k + shift for k, e in enumerate(elements) if e in sel])
+            ys = np.array([sel[e].percent for e in elements if e in sel])
+            errs = np.array([sel[e].err or 0.0 for e in elements if e in sel])
+            color = species_color(i)
+            bars = pg.BarGraphItem(x=xs, height=ys, width=0.9 * width, brush=color,
+                                   pen=pg.mkPen(color))  # fmt: skip
+            self.plot.addItem(bars)
+            self.legend.addItem(bars, sample)
+            self.plot.addItem(pg.ErrorBarItem(x=xs, y=ys, height=2 * errs, beam=0.3 * width,
+                                              pen=pg.mkPen(TEXT_COLOR)))  # fmt: skip
+        self.plot.getAxis("bottom").setTicks([list(enumerate(elements)), []])
+        self.plot.setLabel("bottom", "element (one measurement per sample)")
         self.plot.setLabel("left", "atomic %")
 
     def _profile(self) -> ProfileResult | None:
