@@ -10,7 +10,7 @@ Layout (``?`` marks an optional key and its default)::
 
     {"region": str, "window": [low, high] | null,
      "background": {"kind": str, "average_points"?: 5, "params"?: {name: PARAM},
-                    "options"?: {name: str | number | bool}},
+                    "options"?: {name: str | number | bool | [number, ...]}},
      "components": [{"type": "peak" | "doublet", "id": str, "lineshape": str,
                      "center": PARAM, "fwhm": PARAM, "area": PARAM, "shape"?: {name: PARAM},
                      "species"?: id, "satellite_of"?: null, "label"?: "",
@@ -142,8 +142,13 @@ def _plain_option(name: str, value: object) -> Any:
         return encode_float(value)
     if value is None or isinstance(value, str | int | bool):
         return value
+    if isinstance(value, tuple | list) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+    ):  # e.g. a CasaXPS region's cross-section numbers
+        return [encode_float(float(v)) for v in value]
     raise SpecError(
-        f"background option {name!r} must be a string, number or boolean, got {_show(value)}",
+        f"background option {name!r} must be a string, number, boolean or list of numbers, "
+        f"got {_show(value)}",
         key=f"background.options.{name}",
     )
 
@@ -296,9 +301,12 @@ def _background(r: _Reader, raw: object) -> BackgroundSpec:
         raise r.fail(f"background kind must be one of {', '.join(kinds)}", "background.kind")
     options = dict(r.table(d.get("options", {}), "background.options"))
     for name, value in options.items():
-        if isinstance(value, list | dict):
-            raise r.fail("expected a string, number or boolean", f"background.options.{name}")
-        if value in ("inf", "-inf"):
+        where = f"background.options.{name}"
+        if isinstance(value, list):
+            options[name] = tuple(r.number(v, f"{where}[{i}]") for i, v in enumerate(value))
+        elif isinstance(value, dict):
+            raise r.fail("expected a string, number, boolean or list of numbers", where)
+        elif value in ("inf", "-inf"):
             options[name] = decode_float(value)
     casa = options.get("convention", "xpsfit")
     if casa not in CONVENTIONS:

@@ -265,3 +265,30 @@ def test_lines_of_a_charge_corrected_fit_find_their_channels() -> None:
     settings = QuantSettings(rsf={"Fe": 1.0}, ke_exponent=0.0)
     assert corrected_area(shifted, settings, {})[1].value == pytest.approx(100.0 / 1.1)
     assert corrected_area(sf, settings, {})[1].value == pytest.approx(100.0 / 1.12)
+
+
+def test_profile_command_refits_casaxps_models_with_casaxps_factors(
+    realdata: Path, tmp_path: Path
+) -> None:
+    """``xpsfit profile --casaxps --casaxps-rsf --ke-exponent 0`` on CasaXPS's FeO file: its
+    stored model refitted, each line divided by RSF x T as CasaXPS does (its peak table)."""
+    out = tmp_path / "feo"
+    feo = realdata / "pynxtools-xps" / "FeO_analyzed.vms"
+    argv = ["profile", str(feo), "--casaxps", "--casaxps-rsf", "--ke-exponent", "0"]
+    assert main([*argv, "--jobs", "1", "--no-plots", "--out", str(out)]) == 0
+    with open(out / "atomic_percent.csv", encoding="utf-8") as fh:
+        (row,) = csv.DictReader(fh)
+    assert (row["element"], float(row["rsf"]), float(row["atomic_percent"])) == ("Fe", 16.42, 100.0)
+    lines = (out / "report.tsv").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("Name\t"))
+    factors = [float(ln.split("\t")[-3]) for ln in lines[start + 1 : start + 5]]
+    casa = [raw / corrected for _, raw, corrected, _ in _feo_table(realdata)]
+    np.testing.assert_allclose(factors, casa, rtol=5e-4)  # refitted positions within ~0.3 eV
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["options"]["casaxps"] is True
+    assert record["templates"]["Fe 2p"]["background"]["options"]["casa_cross_section"] == [
+        335.44588,
+        551.0,
+        436.0,
+        3.0,
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -143,6 +144,13 @@ def _broken(path: list[Any], value: object, delete: bool = False) -> dict[str, A
         (["fractions", 0, "expression"], 3, False, "fractions[0].expression"),
         (["components", 1, "center", "link", "ref"], "Co9+", False, "components.Co3+_sat.center"),
         (["components"], {}, False, "components"),
+        (
+            ["background", "options"],
+            {"casa_cross_section": [1.0, "x"]},
+            False,
+            "background.options.casa_cross_section[1]",
+        ),
+        (["background", "options"], {"casa": {"a": 1}}, False, "background.options.casa"),
     ],
 )
 def test_bad_input_names_the_key(path: list[Any], value: object, delete: bool, key: str) -> None:
@@ -150,3 +158,19 @@ def test_bad_input_names_the_key(path: list[Any], value: object, delete: bool, k
         spec_from_dict(_broken(path, value, delete), source="t.json")
     assert info.value.key == key
     assert str(info.value).startswith(f"t.json: {key}: ")
+
+
+def test_lists_of_numbers_in_background_options_round_trip() -> None:
+    """CasaXPS regions keep their cross-section numbers as a background option: a spec read
+    from a CasaXPS file must save (templates, projects, run records) and read back equal."""
+    bg = BackgroundSpec("tougaard", options={
+        "casa_cross_section": (335.44588, 551.0, 436.0, float("inf")), "convention": "casaxps",
+        "casa_offsets_percent": (0, 2.5),
+    })  # fmt: skip
+    spec = FitSpec(region="Fe 2p", window=(700.0, 740.0), background=bg)
+    d = spec_to_dict(spec)
+    assert d["background"]["options"]["casa_cross_section"] == [335.44588, 551.0, 436.0, "inf"]
+    back = spec_from_dict(json.loads(json.dumps(d)))
+    assert back == replace(spec, background=replace(bg, options={
+        **bg.options, "casa_offsets_percent": (0.0, 2.5)}))  # fmt: skip
+    assert back.background.options["casa_cross_section"] == (335.44588, 551.0, 436.0, math.inf)

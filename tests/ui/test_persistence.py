@@ -135,3 +135,23 @@ def test_a_casaxps_processed_file_opens_with_its_casaxps_fit(
     assert any(
         "1 of 1 spectra start from the CasaXPS fit stored in the file" in m for m in messages
     )
+
+
+def test_a_casaxps_fit_saves_with_the_project(
+    window: MainWindow, realdata: Path, tmp_path: Path, qtbot
+) -> None:
+    """The CasaXPS region's cross-section numbers (a background option) are saved with the
+    opened model and its fit; autosave and templates write the same model."""
+    window.doc.replace_project(type(window.doc.project)())
+    window.open_paths([realdata / "pynxtools-xps/FeO_analyzed.vms"])
+    sid = window.doc.current
+    window.fits.fit_spectra([sid])
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=60_000):
+        pass
+    spec, result = window.doc.spec(sid), window.doc.result(sid)
+    assert result is not None
+    assert spec.background.options["casa_cross_section"] == (335.44588, 551.0, 436.0, 3.0)
+    path = window.doc.save(tmp_path / "feo.xpsproj")
+    project = load_project(path)
+    assert project.specs[sid] == spec
+    assert project.results[sid].spec == result.spec

@@ -1,7 +1,8 @@
 """``xpsfit profile FILE... --out DIR``: fit depth profiles and write every table and plot.
 
 Spectra of all files are grouped by sample into depth profiles (etch level and time from the
-files); each region is fitted at every level with its template (``--template``, else the
+files); each region is fitted at every level with its template (``--casaxps``: the CasaXPS
+fit stored with the region's shallowest spectrum that has one; else ``--template``, else the
 library's default template of the region). Writes into DIR: ``fits.csv``, ``fractions.csv``,
 ``fractions_wide.csv``, ``atomic_percent.csv``, ``report.tsv``, ``profile.xlsx``,
 ``curves/``, ``plots/`` and ``run.json`` (inputs with SHA-256 hashes, versions, templates and
@@ -42,11 +43,12 @@ from xpsfit.atomic import write_text_atomic
 from xpsfit.cli.fit import add_weights_option
 from xpsfit.cli.progress import ProgressBar
 from xpsfit.cli.quant import add_quant_options, quant_settings
-from xpsfit.errors import SpecError
+from xpsfit.errors import SpecError, XpsfitError
 from xpsfit.export import Table
 from xpsfit.export_bundle import write_bundle
 from xpsfit.expressions import names as expression_names
 from xpsfit.io import read
+from xpsfit.io.casa import fit_spec_from_spectrum
 from xpsfit.physics_checks import grouped_advice
 from xpsfit.profile import DepthProfile, DepthScale, group_by_sample
 from xpsfit.profile_fit import ChargeCorrection, fit_profiles
@@ -72,6 +74,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="instrument files")
     p.add_argument("--region", action="append", default=[], help="fit only this region (repeat)")
     p.add_argument("--template", action="append", default=[], help="template JSON (repeat)")
+    p.add_argument(
+        "--casaxps",
+        action="store_true",
+        help="fit each region with the CasaXPS fit stored with its shallowest spectrum that "
+        "has one (other regions: --template or the library's)",
+    )
     p.add_argument(
         "--fraction",
         action="append",
@@ -110,10 +118,14 @@ def _templates(args: argparse.Namespace, spectra: list[Spectrum]) -> dict[str, F
         spec = load_template(path).spec
         given[normalize_region(spec.region)] = spec
     wanted = {normalize_region(r) for r in args.region}
+    stored = _casaxps_templates(spectra) if args.casaxps else {}
     out: dict[str, FitSpec] = {}
     for region in dict.fromkeys(s.region for s in spectra):
         key = normalize_region(region)
         if wanted and key not in wanted:
+            continue
+        if region in stored:
+            out[region] = stored[region]
             continue
         if key in given:
             out[region] = given[key]
@@ -131,6 +143,23 @@ def _templates(args: argparse.Namespace, spectra: list[Spectrum]) -> dict[str, F
             out[region] = replace(
                 out[region], fractions=(*out[region].fractions, FractionDef(expr, expr))
             )
+    return out
+
+
+def _casaxps_templates(spectra: list[Spectrum]) -> dict[str, FitSpec]:
+    """Per region, the CasaXPS fit stored with its shallowest spectrum that has one (with
+    components); unreadable stored fits are logged and skipped."""
+    out: dict[str, FitSpec] = {}
+    for spectrum in sorted(spectra, key=lambda s: s.etch_level or 0):
+        if spectrum.region in out:
+            continue
+        try:
+            spec = fit_spec_from_spectrum(spectrum)
+        except XpsfitError as exc:
+            log.warning("%s: CasaXPS fit not readable: %s", spectrum.full_label, exc)
+            continue
+        if spec is not None and spec.components:
+            out[spectrum.region] = spec
     return out
 
 
@@ -184,6 +213,7 @@ def _run_record(args: argparse.Namespace, templates: dict[str, FitSpec], scale: 
         "templates": {region: spec_to_dict(spec) for region, spec in templates.items()},
         "options": {
             "regions": args.region,
+            "casaxps": args.casaxps,
             "fractions": args.fraction,
             "seed": args.seed,
             "monte_carlo": args.mc,
