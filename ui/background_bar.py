@@ -41,8 +41,12 @@ KINDS: dict[BackgroundKind, str] = {
     "tougaard": "Tougaard",
 }
 CONVENTIONS = {"xpsfit": "inside each end", "casaxps": "CasaXPS Av Width"}
-#: The cross-section the engine uses where the spec gives none: C, D (eV^2).
-CROSS_DEFAULTS = {"C": backgrounds.TOUGAARD_C, "D": backgrounds.TOUGAARD_D}
+
+
+def cross_defaults(form: str) -> dict[str, float]:
+    """The C and D (eV^2) the engine uses for a cross-section form where the spec gives none."""
+    _, c, d = backgrounds.tougaard_defaults(form)
+    return {"C": c, "D": d}
 
 
 def _number(value: float, err: float | None) -> str:
@@ -152,7 +156,8 @@ class BackgroundBar(QWidget):
             self.points.setValue(int(bg.average_points))
             self.form.setCurrentText("U3" if bg.options.get("tougaard_form") == "U3" else "U2")
             self.fit_b.setChecked("B" in bg.params)
-            for name, default in CROSS_DEFAULTS.items():
+            defaults = cross_defaults(str(bg.options.get("tougaard_form", "U2")))
+            for name, default in defaults.items():
                 given = bg.params.get(name)
                 self.cross[name].setValue(default if given is None else given.value)
             self.cross["gap"].setValue(float(bg.options.get("tougaard_gap", 0.0)))
@@ -192,29 +197,33 @@ class BackgroundBar(QWidget):
         params: dict[str, Param] = {}
         if kind == "tougaard":
             options["tougaard_form"] = self.form.currentText()
-            params = self._cross_section(old)
+            params = self._cross_section(old, self.form.currentText())
             gap = self.cross["gap"].value()
             if gap > 0:
                 options["tougaard_gap"] = gap
             else:
                 options.pop("tougaard_gap", None)
             if self.fit_b.isChecked():
-                params["B"] = old.params.get("B", Param(backgrounds.TOUGAARD_B, 0.0))
+                b0 = backgrounds.tougaard_defaults(self.form.currentText())[0]
+                params["B"] = old.params.get("B", Param(b0, 0.0))
         if kind == "active_shirley" and self.slope.isChecked():
             params["slope"] = old.params.get("slope", Param(0.0))
         return replace(old, kind=kind, average_points=points, params=params, options=options)
 
-    def _cross_section(self, old: BackgroundSpec) -> dict[str, Param]:
+    def _cross_section(self, old: BackgroundSpec, form: str) -> dict[str, Param]:
         """C and D as the boxes show them: a given one at the new value, a new one fixed
-        where it differs from the engine's default (which it then need not state)."""
+        where it differs from the engine's default (which it then need not state). A box
+        still showing the previous form's default (the form was just changed) states
+        nothing: the new form's default applies."""
         params: dict[str, Param] = {}
-        for name, default in CROSS_DEFAULTS.items():
+        shown = cross_defaults(str(old.options.get("tougaard_form", "U2")))
+        for name, default in cross_defaults(form).items():
             box = self.cross[name]
             value, given = box.value(), old.params.get(name)
             if given is not None:  # unchanged when the box shows it rounded
                 same = abs(given.value - value) <= 0.5 * 10.0 ** -box.decimals()
                 params[name] = given if same else given.with_value(value)
-            elif value != default:
+            elif value not in (default, shown[name]):
                 params[name] = Param(value, vary=False)
         return params
 

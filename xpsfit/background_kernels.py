@@ -18,11 +18,21 @@ from xpsfit.errors import FitError, SpecError
 FloatArray: TypeAlias = NDArray[np.float64]
 TougaardForm: TypeAlias = Literal["U2", "U3"]
 
-#: Tougaard's universal cross-section (U2: B, C in eV^2) and the D (eV^2) used where none is
-#: given: the values every background takes when a spec leaves them out.
+#: Tougaard's universal cross-section for metals (U2: B, C in eV^2) and the D (eV^2) it
+#: leaves unused: what a U2 background takes where a spec gives none.
 TOUGAARD_B = 2866.0
 TOUGAARD_C = 1643.0
 TOUGAARD_D = 1.0
+#: Tougaard's three-parameter universal cross-section for polymers (U3: B, C, D in eV^2;
+#: Tougaard, Surf. Interface Anal. 25 (1997) 137): what a U3 background takes where a spec
+#: gives none (the U2 values in the U3 form would make one sharp loss at 40.5 eV).
+TOUGAARD_U3 = (434.0, 551.0, 436.0)
+
+
+def tougaard_defaults(form: str) -> tuple[float, float, float]:
+    """The universal ``(B, C, D)`` (eV^2) of a cross-section form: ``"U3"`` the polymer
+    values :data:`TOUGAARD_U3`, any other the U2 values (:data:`TOUGAARD_B`, ...)."""
+    return TOUGAARD_U3 if form == "U3" else (TOUGAARD_B, TOUGAARD_C, TOUGAARD_D)
 
 
 def _check_axis(binding_energy: ArrayLike, signal: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -135,7 +145,8 @@ def tougaard_kernel(
     energy_loss
         Energy loss T, eV.
     C, D
-        Cross-section parameters, eV^2, > 0 (universal U2: C = 1643; D is used by U3 only).
+        Cross-section parameters, eV^2, > 0 (universal U2: C = 1643; U3 for polymers: C = 551,
+        D = 436, see :func:`tougaard_defaults`; D is used by U3 only).
     form
         ``"U2"`` or ``"U3"``.
     gap

@@ -22,10 +22,12 @@ from xpsfit.background_kernels import (
     TOUGAARD_B,
     TOUGAARD_C,
     TOUGAARD_D,
+    TOUGAARD_U3,
     FloatArray,
     TougaardForm,
     cumulative_integral,
     shirley_step,
+    tougaard_defaults,
     tougaard_kernel,
     tougaard_matrix,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "TOUGAARD_B",
     "TOUGAARD_C",
     "TOUGAARD_D",
+    "TOUGAARD_U3",
     "BackgroundResult",
     "FloatArray",
     "ShirleyRule",
@@ -46,6 +49,7 @@ __all__ = [
     "shirley",
     "shirley_step",
     "tougaard",
+    "tougaard_defaults",
     "tougaard_kernel",
     "tougaard_matrix",
 ]
@@ -319,9 +323,9 @@ def tougaard(
     binding_energy: ArrayLike,
     intensity: ArrayLike,
     *,
-    B: float = TOUGAARD_B,
-    C: float = TOUGAARD_C,
-    D: float = TOUGAARD_D,
+    B: float | None = None,
+    C: float | None = None,
+    D: float | None = None,
     form: TougaardForm = "U2",
     gap: float = 0.0,
     fit_B: bool = True,
@@ -347,7 +351,9 @@ def tougaard(
     binding_energy, intensity
         Binding energies (eV, any order) and intensity per channel (counts or counts/s).
     B, C, D
-        Cross-section parameters, eV^2 (universal U2: B = 2866, C = 1643). D is used by U3.
+        Cross-section parameters, eV^2; each left out takes the form's universal value
+        (:func:`~xpsfit.background_kernels.tougaard_defaults`: U2 B = 2866, C = 1643; U3 for
+        polymers B = 434, C = 551, D = 436). D is used by U3.
     form
         ``"U2"`` (two-parameter) or ``"U3"`` (three-parameter) cross-section.
     gap
@@ -373,6 +379,8 @@ def tougaard(
     """
     data = _prepare(binding_energy, intensity)
     i_low, i_high = _end_levels(data, average_points, start_offset, end_offset, end_levels)
+    defaults = tougaard_defaults(form)
+    B, C, D = (d if v is None else v for v, d in zip((B, C, D), defaults, strict=True))
     if not np.isfinite(B):
         raise SpecError(f"Tougaard B must be a finite number of eV^2, not {B}")
     loss = tougaard_matrix(data.energy, C, D, form, gap) @ (data.intensity - i_low)

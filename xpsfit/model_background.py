@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from xpsfit import backgrounds
 from xpsfit.background_casa import tie_levels
+from xpsfit.background_kernels import TougaardForm
 from xpsfit.errors import SpecError
 from xpsfit.spec import CONVENTIONS, BackgroundKind, BackgroundSpec, Param
 from xpsfit.spectrum import Spectrum
@@ -99,11 +100,13 @@ class BackgroundModel:
         if self.kind == "tougaard" and self.params:
             matrix = self.fixed_matrix
             if matrix is None:
+                form: TougaardForm = "U3" if self.tougaard_form == "U3" else "U2"
+                _, c_default, d_default = backgrounds.tougaard_defaults(form)
                 matrix = backgrounds.tougaard_matrix(
                     self.binding_energy,
-                    values["bg_C"],
-                    values.get("bg_D", backgrounds.TOUGAARD_D),
-                    "U3" if self.tougaard_form == "U3" else "U2",
+                    values.get("bg_C", c_default),
+                    values.get("bg_D", d_default),
+                    form,
                     self.tougaard_gap,
                 )
             loss: FloatArray = values["bg_B"] * (rows @ matrix.T)
@@ -220,8 +223,9 @@ def _fitted_params(
         if "slope" in given:
             rows.append(_row("bg_slope", given["slope"], 0.0, -math.inf, math.inf))
         return tuple(rows)
-    rows.append(_row("bg_B", given["B"], backgrounds.TOUGAARD_B, 0.0, math.inf))
-    for name, default in (("C", backgrounds.TOUGAARD_C), ("D", backgrounds.TOUGAARD_D)):
+    b0, c0, d0 = backgrounds.tougaard_defaults(str(bg.options.get("tougaard_form", "U2")))
+    rows.append(_row("bg_B", given["B"], b0, 0.0, math.inf))
+    for name, default in (("C", c0), ("D", d0)):
         if name in given:
             rows.append(_row(f"bg_{name}", given[name], default, 1e-6, math.inf))
     return tuple(rows)
@@ -261,13 +265,9 @@ def background_model(
         matrix = None
         gap = _gap(bg)
         if bg.kind == "tougaard" and "bg_C" not in names and "bg_D" not in names:
-            matrix = backgrounds.tougaard_matrix(
-                be,
-                backgrounds.TOUGAARD_C,
-                backgrounds.TOUGAARD_D,
-                "U3" if form == "U3" else "U2",
-                gap,
-            )
+            shape: TougaardForm = "U3" if form == "U3" else "U2"
+            _, c0, d0 = backgrounds.tougaard_defaults(shape)
+            matrix = backgrounds.tougaard_matrix(be, c0, d0, shape, gap)
         return BackgroundModel(
             bg.kind, be, zeros, params, MappingProxyType(basis), tougaard_form=form,
             tougaard_gap=gap, fixed_matrix=matrix,

@@ -19,6 +19,9 @@ from scipy import integrate, special
 import xpsfit
 from xpsfit import backgrounds as bg
 from xpsfit.errors import FitError, SpecError
+from xpsfit.model_background import background_model
+from xpsfit.spec import BackgroundSpec, Param
+from xpsfit.spectrum import Spectrum
 
 FloatArray = NDArray[np.float64]
 AXIS = np.linspace(770.0, 810.0, 401)  # eV, 0.1 eV steps
@@ -628,3 +631,21 @@ def test_real_transition_metal_2p_spectra(realdata: Path) -> None:
     assert not results["Ni 2p"].converged
     assert not results["Cu 2p"].converged
     assert results["Cu 2p"].message.startswith("no Shirley fixed point")
+
+
+def test_tougaard_forms_take_their_own_universal_cross_section() -> None:
+    """U2 the metals' B, C (2866, 1643 eV^2); U3 the polymers' B, C, D (434, 551, 436 eV^2):
+    U2's C in the U3 form (D = 1) would be one sharp loss at 40.5 eV."""
+    be = np.linspace(270.0, 300.0, 301)
+    y = 100.0 + 1000.0 * np.exp(-0.5 * ((be - 285.0) / 0.8) ** 2) + 5.0 * (be - 270.0)
+    u2 = bg.tougaard(be, y, fit_B=False)
+    assert [u2.params[k] for k in ("B", "C", "D")] == [2866.0, 1643.0, 1.0]
+    u3 = bg.tougaard(be, y, form="U3", fit_B=False)
+    assert [u3.params[k] for k in ("B", "C", "D")] == [434.0, 551.0, 436.0]
+    assert bg.tougaard(be, y, form="U3", C=600.0).params["D"] == 436.0
+    model = background_model(
+        BackgroundSpec("tougaard", params={"B": Param(434.0, 0.0)}, options={"tougaard_form": "U3"}),
+        Spectrum(be, y),
+    )  # fmt: skip
+    assert model.fixed_matrix is not None
+    np.testing.assert_array_equal(model.fixed_matrix, bg.tougaard_matrix(be, 551.0, 436.0, "U3"))

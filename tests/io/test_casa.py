@@ -429,3 +429,21 @@ def test_written_lines_carry_the_sensitivity_factor() -> None:
     for bad in (0.0, -1.0, float("nan")):
         with pytest.raises(SpecError, match="sensitivity factor"):
             format_casa_lines(spec, 1486.6, rsf=bad)
+
+
+@pytest.mark.parametrize(
+    ("options", "name", "numbers"),
+    [
+        ({}, "U 2 Tougaard", ["2866.0", "1643.0", "1.0", "0.0"]),  # xpsfit's default form: U2
+        ({"tougaard_form": "U3", "tougaard_gap": 3.0}, "U 3 Tougaard",
+         ["434.0", "551.0", "436.0", "3.0"]),
+    ],
+)  # fmt: skip
+def test_tougaard_is_written_in_its_own_form_with_its_cross_section(
+    options: dict[str, object], name: str, numbers: list[str]
+) -> None:
+    spec = FitSpec(region="C 1s", window=(280.0, 295.0), background=BackgroundSpec("tougaard", options=options))  # fmt: skip
+    (line,) = format_casa_lines(spec, 1486.6)
+    assert f"(*{name}*)" in line
+    assert line.split(")")[2].split()[6:10] == numbers
+    assert stored_rsf([line]) == 1.0

@@ -141,3 +141,11 @@ def test_a_default_cross_section_is_not_written_into_the_spec(
     assert (bg.kind, dict(bg.params)) == ("tougaard", {})
     assert bar.cross["C"].value() == 1643.0
     assert bar.cross["D"].isHidden()  # U2
+    # U3 takes the polymer cross-section, not U2's C in the U3 form: nothing is written
+    bar.form.setCurrentText("U3")
+    bg = doc.spec(sid).background
+    assert (bg.options["tougaard_form"], dict(bg.params)) == ("U3", {})
+    assert (bar.cross["C"].value(), bar.cross["D"].value()) == (551.0, 436.0)
+    bar.form.setCurrentText("U2")
+    assert dict(doc.spec(sid).background.params) == {}
+    assert bar.cross["C"].value() == 1643.0

@@ -32,6 +32,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from xpsfit.background_kernels import tougaard_defaults
 from xpsfit.errors import SpecError
 from xpsfit.io.casa_lines import (
     CASA_INFINITY,
@@ -334,13 +335,16 @@ def _casa_shape(peak: Peak) -> tuple[str, float]:
 def _region_line(spec: FitSpec, window: tuple[float, float], be: BeMap, rsf: float) -> str:
     bg = spec.background
     names = {"shirley": "Shirley", "active_shirley": "Shirley", "linear": "Linear"}
+    form = "U3" if bg.options.get("tougaard_form") == "U3" else "U2"  # the engine's default: U2
     if bg.kind == "tougaard":
-        name = "U 2 Tougaard" if bg.options.get("tougaard_form") == "U2" else "U 3 Tougaard"
+        name = f"U {form[1]} Tougaard"
     elif bg.kind in names:
         name = names[bg.kind]
     else:
         raise SpecError(f"background {bg.kind!r} cannot be written for CasaXPS", key="background")
-    cross = list(bg.options.get("casa_cross_section", (0.0, 0.0, 0.0, 0.0)))[:4]
+    universal = (*tougaard_defaults(form), float(bg.options.get("tougaard_gap", 0.0)))
+    fallback = universal if bg.kind == "tougaard" else (0.0, 0.0, 0.0, 0.0)
+    cross = list(bg.options.get("casa_cross_section", fallback))[:4]
     for k, pname in enumerate(("B", "C", "D")):
         if pname in bg.params and k < len(cross):
             cross[k] = bg.params[pname].value
