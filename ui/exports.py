@@ -16,7 +16,7 @@ from xpsfit.errors import SpecError, XpsfitError
 from xpsfit.io.vamas_write import format_vamas, write_vamas
 from xpsfit.plots import plot_fraction_vs_depth, plot_intensity_map, plot_stacked_spectra
 from xpsfit.profile_result import ProfileResult
-from xpsfit.quantify import AtomicRow, atomic_rows, fraction_rows
+from xpsfit.quantify import AtomicRow, atomic_rows, fraction_rows, line_quant
 from xpsfit.rsf import sensitivity_factor
 from xpsfit.spec import FitSpec
 from xpsfit.spectrum import Spectrum
@@ -29,6 +29,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "fractions_wide": ("Fraction table (wide, for Origin/Excel)", "CSV (*.csv);;TSV (*.tsv)"),
     "fits": ("Fit table", "CSV (*.csv);;TSV (*.tsv)"),
     "atomic": ("Atomic % table", "CSV (*.csv);;TSV (*.tsv)"),
+    "peak": ("Peak table (atomic % per line, as CasaXPS)", "CSV (*.csv);;TSV (*.tsv)"),
     "report": ("CasaXPS-style report", "TSV (*.tsv)"),
     "workbook": ("Workbook with every table", "Excel (*.xlsx)"),
     "curves": ("Current fit curves", "CSV (*.csv);;TSV (*.tsv)"),
@@ -45,6 +46,8 @@ def _table(doc: Document, key: str) -> export.Table:
         return export.fit_table(results)
     if key == "atomic":
         return export.atomic_table(_atomic(doc, results))
+    if key == "peak":
+        return export.peak_table(line_quant(results, quant_settings(doc.project.settings)))
     raise KeyError(key)
 
 
@@ -90,6 +93,8 @@ def export_table(doc: Document, key: str, path: str | Path) -> Path:
                   ("fractions_wide", export.fraction_wide_table(fraction_rows(results)))]  # fmt: skip
         with contextlib.suppress(XpsfitError):  # only when every region has a factor
             sheets.append(("atomic_percent", export.atomic_table(_atomic(doc, results))))
+            quant = quant_settings(doc.project.settings)
+            sheets.append(("peak_table", export.peak_table(line_quant(results, quant))))
         return export.write_workbook(p, sheets, export.curve_tables(results))
     table = _current_curves(doc) if key == "curves" else _table(doc, key)
     return export.write_csv(p, table, delimiter="\t" if p.suffix.lower() == ".tsv" else ",")

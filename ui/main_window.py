@@ -31,6 +31,7 @@ from xpsfit.project import PROJECT_SUFFIX
 from xpsfit.starting_models import starting_models
 from xpsfit_ui.background_bar import BackgroundBar
 from xpsfit_ui.data_tree import DataTree
+from xpsfit_ui.dialogs.peak_table_dialog import PeakTableDialog
 from xpsfit_ui.dialogs.sensitivity_dialog import SensitivityDialog
 from xpsfit_ui.document import Document
 from xpsfit_ui.fit_controller import FitController, weights_text
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.fits = FitController(self.doc, self)
         self.sensitivity = SensitivityController(self.doc, self.fits, parent=self)
         self.sensitivity_dialog: SensitivityDialog | None = None
+        self.peak_dialog: PeakTableDialog | None = None
         self._build_widgets()
         self.actions: dict[str, QAction] = build_menus(self)
         self.setAcceptDrops(True)
@@ -169,6 +171,13 @@ class MainWindow(QMainWindow):
         view.mode.setCurrentText(Mode.FRACTIONS.value)
         view.region.setCurrentText(result.region)
         self.show_sensitivity_table()
+
+    def show_peak_table(self) -> None:
+        """Open (or raise) the quantification table of the current spectrum's level."""
+        if self.peak_dialog is None:
+            self.peak_dialog = PeakTableDialog(self.doc, self)
+        self.peak_dialog.show()
+        self.peak_dialog.raise_()
 
     def show_sensitivity_table(self) -> None:
         """Open (or raise) the model-sensitivity table."""

@@ -239,6 +239,7 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
         win, tools, "&Quantification settings...",
         lambda: QuantificationDialog(win.doc, win).exec(),
     )  # fmt: skip
+    actions["peak_table"] = _act(win, tools, "Quantification &table", win.show_peak_table, "Ctrl+3")
     view = win.menuBar().addMenu("&View")
     actions["show_spectrum"] = _act(
         win, view, "&Spectrum", lambda: win.tabs.setCurrentIndex(0), "Ctrl+1"

@@ -20,12 +20,13 @@ import xlsxwriter
 from xpsfit.atomic import write_bytes_atomic, write_text_atomic
 from xpsfit.profile_result import ProfileResult, SpectrumFit
 from xpsfit.quant_settings import QuantSettings
-from xpsfit.quantify import AtomicRow, FractionRow, line_quant
+from xpsfit.quantify import AtomicRow, FractionRow, LineQuant, line_quant
 
 __all__ = [
     "ATOMIC_COLUMNS",
     "FIT_COLUMNS",
     "FRACTION_COLUMNS",
+    "PEAK_COLUMNS",
     "Cell",
     "Table",
     "atomic_table",
@@ -35,6 +36,7 @@ __all__ = [
     "format_cell",
     "fraction_table",
     "fraction_wide_table",
+    "peak_table",
     "report_text",
     "write_csv",
     "write_workbook",
@@ -83,6 +85,22 @@ ATOMIC_COLUMNS = (
     "rsf",
     "atomic_percent",
     "err",
+)
+PEAK_COLUMNS = (
+    "sample",
+    "level",
+    "etch_time_s",
+    "depth_nm",
+    "region",
+    "line",
+    "component",
+    "position_ev",
+    "fwhm_ev",
+    "area",
+    "rsf",
+    "rsf_t_mfp",
+    "corrected_area",
+    "atomic_percent",
 )
 _FIXED_DATE = datetime(2000, 1, 1)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
@@ -179,6 +197,16 @@ def atomic_table(rows: Sequence[AtomicRow]) -> Table:
     ]
 
 
+def peak_table(rows: Sequence[LineQuant]) -> Table:
+    """CasaXPS's peak table per level: each fitted line with its position, FWHM, area, RSF,
+    RSF*T*MFP, corrected area and atomic % of the level (:func:`~xpsfit.quantify.line_quant`)."""
+    return PEAK_COLUMNS, [
+        (r.sample, r.level, r.etch_time, r.depth, r.region, r.label or r.component, r.component,
+         r.center, r.fwhm, r.area, r.rsf, r.total_factor, r.corrected, r.percent)
+        for r in rows
+    ]  # fmt: skip
+
+
 def curve_name(sf: SpectrumFit) -> str:
     """File-name stem of a spectrum's curves, e.g. ``"bare_LCO_Co_2p_L03"``."""
     return _UNSAFE.sub("_", f"{sf.sample}_{sf.region}_L{sf.level:02d}").strip("_")
@@ -227,7 +255,7 @@ def report_text(results: Sequence[ProfileResult], quant: QuantSettings | None = 
     ``quant``; empty for a region without a sensitivity factor), then the fit statistics
     (chi-square, reduced chi-square, status and the channel weights they were computed
     with)."""
-    shares = {(q.sample, q.level, q.region, q.component): q for q in line_quant(results, quant)}
+    shares = {q.key: q for q in line_quant(results, quant)}
     lines: list[str] = []
     for sf in _fits(results):
         lines.append("\t".join(("Sample", sf.sample, "Region", sf.region, "Level", str(sf.level))))
@@ -250,7 +278,7 @@ def report_text(results: Sequence[ProfileResult], quant: QuantSettings | None = 
         lines.append("Name\tSpecies\tLine shape\tPosition (eV)\tFWHM (eV)\tArea\t%Area\t"
                      "RSF\tRSF*T*MFP\tArea/(RSF*T*MFP)\t%At Conc")  # fmt: skip
         for ln in res.lines:
-            q = shares.get((sf.sample, sf.level, sf.region, ln.component))
+            q = shares.get((sf.sample, sf.level, sf.region, ln.component, ln.role))
             cells = (
                 ln.label or ln.component,
                 ln.species,

@@ -22,6 +22,7 @@ from xpsfit.export import (
     fit_table,
     fraction_table,
     fraction_wide_table,
+    peak_table,
     report_text,
     write_csv,
     write_workbook,
@@ -34,6 +35,7 @@ from xpsfit.quantify import (
     QuantSettings,
     atomic_rows,
     fraction_rows,
+    line_quant,
     missing_sensitivity,
 )
 
@@ -81,6 +83,7 @@ def write_bundle(
         ("fractions", fraction_table(fr_rows)),
         ("fractions_wide", fraction_wide_table(fr_rows)),
         ("atomic_percent", atomic_table(at_rows)),
+        ("peak_table", peak_table(line_quant(results, quant))),
         *extra,
     ]
     paths = [write_csv(folder / f"{name}.csv", table) for name, table in tables]

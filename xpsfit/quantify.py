@@ -265,8 +265,15 @@ class LineQuant:
 
     Parameters
     ----------
-    sample, level, region, component
-        Where the line sits (``component`` is the line's identifier).
+    sample, level, region
+        Where the line sits.
+    etch_time, depth
+        The level's etch time (s) and depth (nm), ``None`` when unknown.
+    component, role, label
+        The line's component id, its role (``"single"``, ``"major"``, ``"minor"``) and
+        display text.
+    center, fwhm, area
+        Fitted position (eV), FWHM (eV) and area (intensity x eV).
     rsf
         The region's sensitivity factor.
     total_factor
@@ -280,11 +287,23 @@ class LineQuant:
     sample: str
     level: int
     region: str
+    etch_time: float | None
+    depth: float | None
     component: str
+    role: str
+    label: str
+    center: float
+    fwhm: float
+    area: float
     rsf: float
     total_factor: float
     corrected: float
     percent: float
+
+    @property
+    def key(self) -> tuple[str, int, str, str, str]:
+        """``(sample, level, region, component, role)``: which line of which fit it is."""
+        return (self.sample, self.level, self.region, self.component, self.role)
 
 
 def line_quant(
@@ -300,7 +319,7 @@ def line_quant(
     out: list[LineQuant] = []
     for pr in results:
         for level in pr.levels():
-            found: list[tuple[str, str, float, float, float]] = []
+            found: list[tuple[SpectrumFit, LineResult, float, float]] = []
             for sf in pr.fits:
                 if sf.level != level or not sf.ok or sf.result is None:
                     continue
@@ -310,11 +329,15 @@ def line_quant(
                     continue
                 lines = sf.result.lines
                 factors = rsf * _line_factors(sf, lines, settings)
-                for ln, f in zip(lines, factors.tolist(), strict=True):
-                    found.append((sf.region, ln.component, rsf, f, ln.area.value / f))
-            total = sum(c for *_, c in found)
+                found += [(sf, ln, rsf, f) for ln, f in zip(lines, factors.tolist(), strict=True)]
+            total = sum(ln.area.value / f for _, ln, _, f in found)
             if not total > 0.0:
                 continue
-            out += [LineQuant(pr.sample, level, region, comp, rsf, f, c, 100.0 * c / total)
-                    for region, comp, rsf, f, c in found]  # fmt: skip
+            for sf, ln, rsf, f in found:
+                c = ln.area.value / f
+                out.append(LineQuant(
+                    pr.sample, level, sf.region, sf.etch_time, sf.depth, ln.component, ln.role,
+                    ln.label, ln.center.value, ln.fwhm.value, ln.area.value, rsf, f, c,
+                    100.0 * c / total,
+                ))  # fmt: skip
     return out

@@ -12,6 +12,8 @@ import pytest
 
 from xpsfit.cli import main
 from xpsfit.errors import SpecError
+from xpsfit.export import peak_table, report_text
+from xpsfit.fitting import fit
 from xpsfit.io import read
 from xpsfit.io.casa_lines import stored_rsf
 from xpsfit.io.vamas_write import write_vamas
@@ -19,8 +21,15 @@ from xpsfit.lineshapes import evaluate
 from xpsfit.profile import DepthScale
 from xpsfit.profile_result import ProfileResult, SpectrumFit
 from xpsfit.quant_settings import QuantSettings
-from xpsfit.quantify import atomic_rows, corrected_area, line_corrections, missing_sensitivity
+from xpsfit.quantify import (
+    atomic_rows,
+    corrected_area,
+    line_corrections,
+    line_quant,
+    missing_sensitivity,
+)
 from xpsfit.result import Estimate, FitResult, LineResult
+from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, Param
 from xpsfit.spectrum import Spectrum
 
 
@@ -292,3 +301,34 @@ def test_profile_command_refits_casaxps_models_with_casaxps_factors(
         436.0,
         3.0,
     ]
+
+
+def test_both_lines_of_a_doublet_get_their_own_share(rng: np.random.Generator) -> None:
+    """A doublet's major and minor lines sit 5.7 eV apart: each has its own E_K factor and
+    share, in the peak table and the report alike."""
+    be = np.linspace(450.0, 472.0, 221)
+    y = evaluate("gl", be, 6000.0, 458.5, 1.2, m=30.0) + evaluate(
+        "gl", be, 3000.0, 464.2, 1.2, m=30.0
+    )
+    spectrum = Spectrum(be, rng.poisson(y + 200.0).astype(np.float64), region="Ti 2p",
+                        source_energy=1486.6, sample="s", etch_level=0)  # fmt: skip
+    d = Doublet("Ti4+", "gl", Param(458.4, 457.0, 460.0), Param(1.3, 0.5, 3.0), Param(5000.0, 0.0),
+                {"m": Param(30.0, vary=False)}, splitting=Param(5.7, vary=False),
+                area_ratio=Param(0.5, vary=False))  # fmt: skip
+    spec = FitSpec(region="Ti 2p", background=BackgroundSpec("linear"), components=(d,))
+    sf = SpectrumFit(spectrum, "s", "Ti 2p", 0, None, None, "ok", fit(spectrum, spec))
+    pr = ProfileResult("s", DepthScale(), "template", (sf,))
+    rows = line_quant([pr], QuantSettings(rsf={"Ti": 2.0}))
+    assert [r.role for r in rows] == ["major", "minor"]
+    major, minor = rows
+    ratio = ((1486.6 - major.center) / (1486.6 - minor.center)) ** 0.6
+    assert major.total_factor / minor.total_factor == pytest.approx(ratio, rel=1e-12)
+    assert minor.percent / major.percent == pytest.approx(0.5 * ratio, rel=1e-9)
+    report = [
+        ln.split("\t") for ln in report_text([pr], QuantSettings(rsf={"Ti": 2.0})).splitlines()
+    ]
+    shares = [float(c[-1]) for c in report if len(c) == 11 and c[0] != "Name"]
+    assert shares == pytest.approx([major.percent, minor.percent], rel=1e-12)
+    header, table = peak_table(rows)
+    assert header[-4:] == ("rsf", "rsf_t_mfp", "corrected_area", "atomic_percent")
+    assert [row[-1] for row in table] == [major.percent, minor.percent]

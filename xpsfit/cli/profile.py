@@ -4,7 +4,8 @@ Spectra of all files are grouped by sample into depth profiles (etch level and t
 files); each region is fitted at every level with its template (``--casaxps``: the CasaXPS
 fit stored with the region's shallowest spectrum that has one; else ``--template``, else the
 library's default template of the region). Writes into DIR: ``fits.csv``, ``fractions.csv``,
-``fractions_wide.csv``, ``atomic_percent.csv``, ``report.tsv``, ``profile.xlsx``,
+``fractions_wide.csv``, ``atomic_percent.csv``, ``peak_table.csv`` (each line's RSF*T*MFP,
+corrected area and atomic % of its level), ``report.tsv``, ``profile.xlsx``,
 ``curves/``, ``plots/`` and ``run.json`` (inputs with SHA-256 hashes, versions, templates and
 options, enough to reproduce the run). A progress bar goes to stderr. ``--weights uniform``
 fits with equal weights instead of Poisson ones, for data that are not counts (e.g.

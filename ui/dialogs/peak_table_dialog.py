@@ -1,0 +1,109 @@
+"""Tools > Quantification table: CasaXPS's peak table for the current spectrum's sample and
+etch level (each fitted line's position, FWHM, area, RSF, RSF*T*MFP, corrected area and
+atomic %), with the atomic % of each element below. It follows the current spectrum, new
+fits and the quantification settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xpsfit.errors import XpsfitError
+from xpsfit.profile_result import ProfileResult
+from xpsfit.quant_settings import QuantSettings
+from xpsfit.quantify import LineQuant, atomic_rows, line_quant, missing_sensitivity
+from xpsfit_ui.document import Document
+from xpsfit_ui.profile_data import profile_results, quant_settings, spectrum_level
+
+#: Column headers of the table.
+COLUMNS = ("Region", "Line", "Position (eV)", "FWHM (eV)", "Area", "RSF", "RSF*T*MFP",
+           "Area/(RSF*T*MFP)", "%At Conc")  # fmt: skip
+
+
+def row_cells(row: LineQuant) -> tuple[str, ...]:
+    """The texts of one table row (see :data:`COLUMNS`)."""
+    return (
+        row.region, row.label or row.component, f"{row.center:.2f}", f"{row.fwhm:.2f}",
+        f"{row.area:.6g}", f"{row.rsf:.4g}", f"{row.total_factor:.4g}", f"{row.corrected:.6g}",
+        f"{row.percent:.2f}",
+    )  # fmt: skip
+
+
+class PeakTableDialog(QDialog):
+    """The peak table of the current spectrum's sample and level (non-modal)."""
+
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Quantification table")
+        self.resize(900, 420)
+        self.doc = doc
+        self.header = QLabel()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setAlternatingRowColors(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.header, self.table, self.summary, buttons):
+            layout.addWidget(widget)
+        for signal in (doc.current_changed, doc.result_changed, doc.spectra_changed,
+                       doc.settings_changed):  # fmt: skip
+            signal.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self, *_: object) -> None:
+        """Show the table of the current spectrum's sample and level."""
+        self.table.setRowCount(0)
+        if not self.doc.current:
+            self.header.setText("No spectrum selected")
+            self.summary.setText("")
+            return
+        sp = self.doc.spectrum(self.doc.current)
+        sample, level = sp.sample, spectrum_level(sp)
+        self.header.setText(f"{sample}, level {level}: every fitted region of this level")
+        results = [pr for pr in profile_results(self.doc) if pr.sample == sample]
+        try:
+            settings = quant_settings(self.doc.project.settings)
+        except XpsfitError as exc:
+            self.summary.setText(str(exc))
+            return
+        rows = [r for r in line_quant(results, settings) if r.level == level]
+        self.table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row_cells(row)):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.summary.setText(self._summary(results, settings, level))
+
+    @staticmethod
+    def _summary(results: Sequence[ProfileResult], settings: QuantSettings, level: int) -> str:
+        """The level's atomic % per element, and the regions left out for want of a factor."""
+        missing = missing_sensitivity(results, settings)
+        atomic = [r for r in atomic_rows(results, settings, exclude=missing) if r.level == level]
+        if not atomic:
+            text = "Nothing fitted at this level yet."
+        else:
+            shares = ", ".join(
+                f"{r.element} {r.percent:.2f}" + ("" if r.err is None else f" ± {r.err:.2f}")
+                for r in atomic
+            )
+            text = f"Atomic %: {shares}."
+        if missing:
+            text += (f" Left out (no sensitivity factor): {', '.join(missing)}; give one in "
+                     "Tools > Quantification settings.")  # fmt: skip
+        return text
