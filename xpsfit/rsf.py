@@ -10,6 +10,7 @@ E_K^n at the line's own kinetic energy (:func:`line_corrections`), as CasaXPS di
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,8 +45,10 @@ class RSFEntry:
     reference: str
 
 
+@functools.cache
 def load_scofield() -> tuple[RSFEntry, ...]:
-    """The shipped Scofield 1976 cross-section table (``xpsfit/data/scofield.csv``)."""
+    """The shipped Scofield 1976 cross-section table (``xpsfit/data/scofield.csv``), read
+    once per process."""
     text = resources.files("xpsfit.data").joinpath("scofield.csv").read_text(encoding="utf-8")
     lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
     return tuple(
