@@ -14,6 +14,8 @@ from xpsfit.io import read
 from xpsfit.profile import DepthProfile, DepthScale, SputterRate
 from xpsfit.profile_fit import ChargeCorrection, fit_profile, fit_profiles
 from xpsfit.profile_result import ProfileResult
+from xpsfit.quant_settings import QuantSettings
+from xpsfit.quantify import atomic_rows, line_quant
 from xpsfit.reference import load_library
 from xpsfit.result import Estimate, FitResult, LineResult, ParamResult
 from xpsfit.spec import BackgroundSpec, Doublet, FitSpec, FractionDef, Link, Param, Peak
@@ -47,6 +49,7 @@ __all__ = [
     "ParseError",
     "Peak",
     "ProfileResult",
+    "QuantSettings",
     "SpecError",
     "Spectrum",
     "SputterRate",
@@ -54,11 +57,13 @@ __all__ = [
     "XpsfitError",
     "__version__",
     "apply_template",
+    "atomic_rows",
     "default_template",
     "fit",
     "fit_many",
     "fit_profile",
     "fit_profiles",
+    "line_quant",
     "load_library",
     "load_template",
     "read",
