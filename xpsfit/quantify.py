@@ -18,7 +18,7 @@ linearly from the area errors (regions are independent measurements).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,6 +198,12 @@ def _level_percent(
     return out
 
 
+def _usable_by_level(pr: ProfileResult) -> Iterator[tuple[int, list[SpectrumFit]]]:
+    """Each level of a profile with its usable fits."""
+    for level in pr.levels():
+        yield level, [f for f in pr.fits if f.level == level and f.ok and f.result is not None]
+
+
 def missing_sensitivity(
     results: Sequence[ProfileResult], settings: QuantSettings | None = None
 ) -> list[str]:
@@ -236,12 +242,8 @@ def atomic_rows(
     table = scofield_table()
     rows: list[AtomicRow] = []
     for pr in results:
-        for level in pr.levels():
-            fits = [
-                f
-                for f in pr.fits
-                if f.level == level and f.ok and f.result is not None and f.region not in exclude
-            ]
+        for level, usable in _usable_by_level(pr):
+            fits = [f for f in usable if f.region not in exclude]
             entries = []
             for sf in fits:
                 rsf, corrected = corrected_area(sf, settings, table)
@@ -318,11 +320,10 @@ def line_quant(
     table = scofield_table()
     out: list[LineQuant] = []
     for pr in results:
-        for level in pr.levels():
+        for level, fits in _usable_by_level(pr):
             found: list[tuple[SpectrumFit, LineResult, float, float]] = []
-            for sf in pr.fits:
-                if sf.level != level or not sf.ok or sf.result is None:
-                    continue
+            for sf in fits:
+                assert sf.result is not None
                 try:
                     rsf = sensitivity_factor(sf.spectrum, settings, table, sf.region)
                 except SpecError:

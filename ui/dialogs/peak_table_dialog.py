@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,6 +20,7 @@ from xpsfit.errors import XpsfitError
 from xpsfit.profile_result import ProfileResult
 from xpsfit.quant_settings import QuantSettings
 from xpsfit.quantify import LineQuant, atomic_rows, line_quant, missing_sensitivity
+from xpsfit_ui.dialogs.readonly_table import readonly_table
 from xpsfit_ui.document import Document
 from xpsfit_ui.profile_data import profile_results, quant_settings, spectrum_level
 
@@ -47,13 +47,7 @@ class PeakTableDialog(QDialog):
         self.resize(900, 420)
         self.doc = doc
         self.header = QLabel()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setAlternatingRowColors(True)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = readonly_table(COLUMNS)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from xpsfit.export import write_csv
 from xpsfit.sensitivity import ACCEPT_RATIO, SystematicRow
 from xpsfit.sensitivity_table import sensitivity_table
+from xpsfit_ui.dialogs.readonly_table import readonly_table
 from xpsfit_ui.fit_controller import WEIGHTS_TEXT
 from xpsfit_ui.sensitivity import SensitivityController, SensitivityResult
 
@@ -89,13 +89,7 @@ class SensitivityDialog(QDialog):
         self.controller = controller
         self.header = QLabel()
         self.header.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setAlternatingRowColors(True)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = readonly_table(COLUMNS)
         self.status = QLabel()
         self.export_button = QPushButton("Export CSV...")
         self.export_button.clicked.connect(self._export_dialog)
