@@ -144,7 +144,9 @@ class _Recording(fit_solve._Minimizer):
 
     last: _Recording | None = None
 
-    def __init__(self, userfcn: Callable[..., np.ndarray], params: lmfit.Parameters, **kws: object) -> None:  # fmt: skip
+    def __init__(
+        self, userfcn: Callable[..., np.ndarray], params: lmfit.Parameters, **kws: object
+    ) -> None:
         _Recording.last = self
         self.start = [(n, p.value, p.min, p.max) for n, p in params.items()]
         self.init_kws = kws
@@ -158,7 +160,9 @@ class _Recording(fit_solve._Minimizer):
 
         super().__init__(residual, params, **kws)
 
-    def leastsq(self, Dfun: Callable[..., np.ndarray], **kws: object) -> lmfit.minimizer.MinimizerResult:  # fmt: skip
+    def leastsq(
+        self, Dfun: Callable[..., np.ndarray], **kws: object
+    ) -> lmfit.minimizer.MinimizerResult:
         def jacobian(pars: lmfit.Parameters) -> np.ndarray:
             out = Dfun(pars)
             self.jacobians[_key(pars)] = out.copy()

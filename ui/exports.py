@@ -144,7 +144,9 @@ def _casa_problem(spectrum: Spectrum, spec: FitSpec) -> str | None:
     return None
 
 
-def _factors(doc: Document, spectra: Sequence[Spectrum], fits: Mapping[int, FitSpec]) -> dict[int, float]:  # fmt: skip
+def _factors(
+    doc: Document, spectra: Sequence[Spectrum], fits: Mapping[int, FitSpec]
+) -> dict[int, float]:
     """The sensitivity factor of each fitted spectrum with the project's settings, written
     with its CasaXPS region so that CasaXPS quantifies as xpsfit does (none: CasaXPS's 1)."""
     try:

@@ -377,8 +377,8 @@ def fit_many(
     folder.mkdir(parents=True, exist_ok=True)
     paths, memory = _split_inputs(spectra)
     specs = _template_dicts(templates)
-    options = {"monte_carlo": int(monte_carlo), "mc_seed": mc_seed, "max_nfev": max_nfev, "weights": weights,
-               "quant": (quant or QuantSettings()).describe()}  # fmt: skip
+    options = {"monte_carlo": int(monte_carlo), "mc_seed": mc_seed, "max_nfev": max_nfev,
+               "weights": weights, "quant": (quant or QuantSettings()).describe()}  # fmt: skip
     fingerprint = _fingerprint(paths, memory, specs, {**options, "chunk_size": chunk_size})
     runner = _runner(jobs, scheduler, retries, "xpsfit-" + _digest([str(folder), fingerprint])[:16])
     try:

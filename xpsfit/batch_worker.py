@@ -104,8 +104,7 @@ class _Quant:
     @classmethod
     def load(cls, settings: Mapping[str, Any]) -> _Quant:
         """From the run's settings as plain data (:meth:`QuantSettings.describe`)."""
-        table = scofield_table()
-        return cls(QuantSettings.from_dict(settings), table)
+        return cls(QuantSettings.from_dict(settings), scofield_table())
 
     def cells(self, spectrum: Spectrum, result: FitResult) -> dict[str, Any]:
         """Region area, and the area over sensitivity x transmission x E_K^n (atomic %)."""
@@ -195,9 +194,9 @@ def run_unit(unit: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, A
 
     ``context`` holds ``out`` (the output folder), ``templates`` (plain spec dicts by
     normalised region) and ``options`` (``monte_carlo``, ``mc_seed``, ``max_nfev``,
-    ``weights``, ``quant``: the atomic % settings as plain data). The part files replace any earlier ones of the same unit, so a unit run
-    twice (a retry after a lost worker) leaves one copy of its rows. Returns
-    ``{"id", "spectra", "ok", "pid"}``.
+    ``weights``, ``quant``: the atomic % settings as plain data). The part files replace any
+    earlier ones of the same unit, so a unit run twice (a retry after a lost worker) leaves
+    one copy of its rows. Returns ``{"id", "spectra", "ok", "pid"}``.
     """
     sink = RowSink()
     templates: Mapping[str, dict[str, Any]] = context["templates"]

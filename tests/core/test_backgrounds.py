@@ -643,9 +643,9 @@ def test_tougaard_forms_take_their_own_universal_cross_section() -> None:
     u3 = bg.tougaard(be, y, form="U3", fit_B=False)
     assert [u3.params[k] for k in ("B", "C", "D")] == [434.0, 551.0, 436.0]
     assert bg.tougaard(be, y, form="U3", C=600.0).params["D"] == 436.0
-    model = background_model(
-        BackgroundSpec("tougaard", params={"B": Param(434.0, 0.0)}, options={"tougaard_form": "U3"}),
-        Spectrum(be, y),
-    )  # fmt: skip
+    u3_fitted = BackgroundSpec(
+        "tougaard", params={"B": Param(434.0, 0.0)}, options={"tougaard_form": "U3"}
+    )
+    model = background_model(u3_fitted, Spectrum(be, y))
     assert model.fixed_matrix is not None
     np.testing.assert_array_equal(model.fixed_matrix, bg.tougaard_matrix(be, 551.0, 436.0, "U3"))

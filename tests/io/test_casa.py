@@ -442,7 +442,9 @@ def test_written_lines_carry_the_sensitivity_factor() -> None:
 def test_tougaard_is_written_in_its_own_form_with_its_cross_section(
     options: dict[str, object], name: str, numbers: list[str]
 ) -> None:
-    spec = FitSpec(region="C 1s", window=(280.0, 295.0), background=BackgroundSpec("tougaard", options=options))  # fmt: skip
+    spec = FitSpec(
+        region="C 1s", window=(280.0, 295.0), background=BackgroundSpec("tougaard", options=options)
+    )
     (line,) = format_casa_lines(spec, 1486.6)
     assert f"(*{name}*)" in line
     assert line.split(")")[2].split()[6:10] == numbers

@@ -30,7 +30,9 @@ def level0(window: MainWindow, qtbot) -> MainWindow:
 
 def _rows(dlg: QuantificationDialog) -> dict[str, tuple[str, str]]:
     t = dlg.table
-    return {t.item(r, 0).text(): (t.item(r, 1).text(), t.item(r, 2).text()) for r in range(t.rowCount())}  # fmt: skip
+    return {
+        t.item(r, 0).text(): (t.item(r, 1).text(), t.item(r, 2).text()) for r in range(t.rowCount())
+    }
 
 
 def _atomic(doc, path: Path) -> dict[str, dict[str, str]]:
@@ -39,7 +41,9 @@ def _atomic(doc, path: Path) -> dict[str, dict[str, str]]:
         return {r["element"]: r for r in csv.DictReader(fh) if r["sample"] == "bare-LCO"}
 
 
-def test_user_factor_and_corrections_are_one_undo_step(level0: MainWindow, qtbot, tmp_path: Path) -> None:  # fmt: skip
+def test_user_factor_and_corrections_are_one_undo_step(
+    level0: MainWindow, qtbot, tmp_path: Path
+) -> None:
     doc = level0.doc
     before = _atomic(doc, tmp_path / "before.csv")
     assert float(before["Co"]["rsf"]) == pytest.approx(19.42, rel=0.2)  # Scofield Co 2p
@@ -81,7 +85,9 @@ def test_bad_factor_is_named_and_nothing_is_stored(window: MainWindow, qtbot) ->
     assert "not a number" in dlg.error.text()
 
 
-def test_file_factors_missing_are_shown_and_left_out_of_the_view(level0: MainWindow, qtbot, tmp_path: Path) -> None:  # fmt: skip
+def test_file_factors_missing_are_shown_and_left_out_of_the_view(
+    level0: MainWindow, qtbot, tmp_path: Path
+) -> None:
     """The demo files carry no CasaXPS RSF: the dialog says so per region, the atomic view
     draws nothing it cannot compute and says why, the table export names the remedy."""
     doc = level0.doc

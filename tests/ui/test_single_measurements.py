@@ -33,7 +33,9 @@ def single(window: MainWindow, qtbot) -> MainWindow:
     doc = window.doc
     doc.replace_project(Project())
     project = doc.with_spectra(spectra)
-    specs = {sid: apply_template(default_template(sp.region), sp) for sid, sp in project.spectra.items()}  # fmt: skip
+    specs = {
+        sid: apply_template(default_template(sp.region), sp) for sid, sp in project.spectra.items()
+    }
     doc.replace_project(replace(project, specs=specs))
     window.fits.fit_spectra(doc.ids())
     with qtbot.waitSignal(window.fits.batch_finished, timeout=120_000):
@@ -41,7 +43,9 @@ def single(window: MainWindow, qtbot) -> MainWindow:
     return window
 
 
-def test_single_measurements_are_quantified_and_exported(single: MainWindow, tmp_path: Path) -> None:  # fmt: skip
+def test_single_measurements_are_quantified_and_exported(
+    single: MainWindow, tmp_path: Path
+) -> None:
     doc = single.doc
     assert all(doc.spectrum(s).etch_level is None for s in doc.ids())
     (pr,) = profile_results(doc)

@@ -8,9 +8,10 @@ counts (e.g. background-subtracted exports, whose negative intensities are other
 The atomic % columns and maps take the options of ``xpsfit profile`` (``--rsf``,
 ``--casaxps-rsf``, ``--ke-exponent``, ``--no-transmission``, ``--xray-source``).
 Running the same command again on the same ``DIR`` fits only what is missing; a ``DIR``
-holding a run with other files, templates or options (``--weights`` and the atomic % options included) is refused. A
-progress bar goes to stderr, preceded by the Dask dashboard link on a cluster. Exit code 0
-when every spectrum with a template was fitted, 1 when some failed or were refused.
+holding a run with other files, templates or options (``--weights`` and the atomic %
+options included) is refused. A progress bar goes to stderr, preceded by the Dask dashboard
+link on a cluster. Exit code 0 when every spectrum with a template was fitted, 1 when some
+failed or were refused.
 """
 
 from __future__ import annotations
