@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from xpsfit.quant_settings import QuantSettings
 from xpsfit_ui.commands import set_setting
@@ -57,3 +58,22 @@ def test_table_of_the_current_level(window: MainWindow, qtbot, tmp_path: Path) -
         table = list(csv.DictReader(fh))
     assert {r["region"] for r in table} == {"Co 2p", "O 1s"}
     assert {r["rsf"] for r in table if r["region"] == "Co 2p"} == {"10.0"}
+
+
+def test_copy_puts_the_table_on_the_clipboard(window: MainWindow, qtbot) -> None:
+    doc = window.doc
+    level0 = doc.ids_where(sample="ceramic-LCO", etch_level=0)
+    doc.set_current(level0[0])
+    window.fits.fit_spectra(level0)
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=120_000):
+        pass
+    window.show_peak_table()
+    dialog = window.peak_dialog
+    assert dialog is not None
+    dialog.copy_button.click()
+    lines = QApplication.clipboard().text().splitlines()
+    assert lines[0] == "ceramic-LCO, level 0: every fitted region of this level"
+    assert lines[1].split("\t") == list(COLUMNS)
+    assert len(lines) == 2 + dialog.table.rowCount() + 1
+    assert lines[-1].startswith("Atomic %: Co ")
+    assert all(len(ln.split("\t")) == len(COLUMNS) for ln in lines[2:-1])

@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QPushButton,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -50,7 +52,11 @@ class PeakTableDialog(QDialog):
         self.table = readonly_table(COLUMNS)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.copy_button = QPushButton("Copy table")
+        self.copy_button.setToolTip("Tab-separated, with the header and the atomic % summary")
+        self.copy_button.clicked.connect(self.copy)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         for widget in (self.header, self.table, self.summary, buttons):
@@ -83,6 +89,19 @@ class PeakTableDialog(QDialog):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.summary.setText(self._summary(results, settings, level))
+
+    def text(self) -> str:
+        """The shown table as tab-separated text (header first), then the summary line, e.g.
+        for pasting into a spreadsheet."""
+        t = self.table
+        rows = ["\t".join(COLUMNS)]
+        rows += ["\t".join(t.item(r, c).text() for c in range(t.columnCount()))
+                 for r in range(t.rowCount())]  # fmt: skip
+        return "\n".join([self.header.text(), *rows, self.summary.text()]) + "\n"
+
+    def copy(self) -> None:
+        """Put :meth:`text` on the clipboard."""
+        QApplication.clipboard().setText(self.text())
 
     @staticmethod
     def _summary(results: Sequence[ProfileResult], settings: QuantSettings, level: int) -> str:
