@@ -21,6 +21,7 @@ from xpsfit.atomic import write_bytes_atomic, write_text_atomic
 from xpsfit.profile_result import ProfileResult, SpectrumFit
 from xpsfit.quant_settings import QuantSettings
 from xpsfit.quantify import AtomicRow, FractionRow, LineQuant, line_quant
+from xpsfit.region_integral import region_integral
 
 __all__ = [
     "ATOMIC_COLUMNS",
@@ -248,6 +249,11 @@ def write_csv(path: str | Path, table: Table, *, delimiter: str = ",") -> Path:
     return Path(path)
 
 
+def _quant_cells(q: LineQuant | None) -> tuple[Cell, ...]:
+    """RSF, RSF*T*MFP, corrected area and %At Conc of a report row (empty without a factor)."""
+    return (None,) * 4 if q is None else (q.rsf, q.total_factor, q.corrected, q.percent)
+
+
 def report_text(results: Sequence[ProfileResult], quant: QuantSettings | None = None) -> str:
     """A CasaXPS-style tab-separated report: one block per spectrum, one row per line with
     position, FWHM, area, % of the region's area and CasaXPS's peak-table quantities (RSF,
@@ -287,8 +293,14 @@ def report_text(results: Sequence[ProfileResult], quant: QuantSettings | None = 
                 ln.fwhm.value,
                 ln.area.value,
                 100.0 * ln.area.value / total,
-                *((None,) * 4 if q is None else (q.rsf, q.total_factor, q.corrected, q.percent)),
+                *_quant_cells(q),
             )
+            lines.append("\t".join(format_cell(c) for c in cells))
+        if not res.lines:  # a region fitted without components: its integral
+            whole = region_integral(res)
+            q = shares.get((sf.sample, sf.level, sf.region, "", "single"))
+            cells = ("integration region", "", "", whole.position, whole.fwhm, whole.area.value,
+                     100.0, *_quant_cells(q))  # fmt: skip
             lines.append("\t".join(format_cell(c) for c in cells))
         for name, est in res.fractions.items():
             lines.append(

@@ -27,7 +27,8 @@ from numpy.typing import NDArray
 from xpsfit.errors import SpecError
 from xpsfit.profile_result import ProfileResult, SpectrumFit
 from xpsfit.quant_settings import QuantSettings
-from xpsfit.result import Estimate, FitResult, LineResult
+from xpsfit.region_integral import region_integral
+from xpsfit.result import Estimate, FitResult
 from xpsfit.rsf import (
     RSFEntry,
     element_level,
@@ -114,11 +115,15 @@ def fraction_rows(results: Sequence[ProfileResult]) -> list[FractionRow]:
 
 
 def region_area(result: FitResult) -> Estimate:
-    """Total fitted area of a region (all species, satellites included), intensity x eV.
+    """Total fitted area of a region (all species, satellites included), intensity x eV; for
+    a region fitted without components, its data above the background integrated over the
+    window (:func:`xpsfit.region_integral.region_integral`).
 
     The error uses the species covariance when the fit has it, else the species errors as
     independent, else ``None``.
     """
+    if not result.lines:
+        return region_integral(result).area
     values = [result.species_areas[s].value for s in result.species]
     total = float(sum(values))
     cov = result.species_covariance
@@ -131,24 +136,45 @@ def region_area(result: FitResult) -> Estimate:
     return Estimate(total, None)
 
 
-def _line_factors(
-    sf: SpectrumFit, lines: Sequence[LineResult], settings: QuantSettings
+@dataclass(frozen=True)
+class _Piece:
+    """What quantification needs of a fitted line, or of a region integrated whole."""
+
+    component: str
+    role: str
+    label: str
+    center: float
+    fwhm: float
+    area: float
+
+
+def _pieces(result: FitResult) -> list[_Piece]:
+    """The fit's lines; a fit without lines is one piece, its integrated region."""
+    if result.lines:
+        return [_Piece(ln.component, ln.role, ln.label, ln.center.value, ln.fwhm.value,
+                       ln.area.value) for ln in result.lines]  # fmt: skip
+    whole = region_integral(result)
+    return [_Piece("", "single", "integration region", whole.position, whole.fwhm,
+                   whole.area.value)]  # fmt: skip
+
+
+def _piece_factors(
+    sf: SpectrumFit, pieces: Sequence[_Piece], settings: QuantSettings
 ) -> NDArray[np.float64]:
-    """Transmission x E_K^n of fitted lines, their centers taken back to the spectrum's axis
+    """Transmission x E_K^n of fitted pieces, their centers taken back to the spectrum's axis
     (a profile fit may have shifted the spectrum by ``charge_shift`` first)."""
-    centers = [ln.center.value - sf.charge_shift for ln in lines]
-    return line_corrections(sf.spectrum, centers, settings)
+    return line_corrections(sf.spectrum, [p.center - sf.charge_shift for p in pieces], settings)
 
 
 def _correction(sf: SpectrumFit, settings: QuantSettings) -> float:
-    """The region's effective transmission x E_K^n: its total line area over the sum of each
-    line's area over its own factor (1 when no line has a positive area)."""
+    """The region's effective transmission x E_K^n: its total area over the sum of each
+    piece's area over its own factor (1 when no piece has a positive area)."""
     assert sf.result is not None
-    lines = [ln for ln in sf.result.lines if ln.area.value > 0]
-    if not lines:
+    pieces = [p for p in _pieces(sf.result) if p.area > 0]
+    if not pieces:
         return 1.0
-    areas = np.array([ln.area.value for ln in lines])
-    return float(areas.sum() / np.sum(areas / _line_factors(sf, lines, settings)))
+    areas = np.array([p.area for p in pieces])
+    return float(areas.sum() / np.sum(areas / _piece_factors(sf, pieces, settings)))
 
 
 def corrected_area(
@@ -314,31 +340,31 @@ def line_quant(
     """Every line of every usable fit with its corrected area and its % of the level's total.
 
     Regions without a sensitivity factor (see :func:`missing_sensitivity`) are left out of
-    the rows and of the totals.
+    the rows and of the totals. A region fitted without components is one row, its data
+    above the background integrated (role ``"single"``, label ``"integration region"``).
     """
     settings = settings or QuantSettings()
     table = scofield_table()
     out: list[LineQuant] = []
     for pr in results:
         for level, fits in _usable_by_level(pr):
-            found: list[tuple[SpectrumFit, LineResult, float, float]] = []
+            found: list[tuple[SpectrumFit, _Piece, float, float]] = []
             for sf in fits:
                 assert sf.result is not None
                 try:
                     rsf = sensitivity_factor(sf.spectrum, settings, table, sf.region)
                 except SpecError:
                     continue
-                lines = sf.result.lines
-                factors = rsf * _line_factors(sf, lines, settings)
-                found += [(sf, ln, rsf, f) for ln, f in zip(lines, factors.tolist(), strict=True)]
-            total = sum(ln.area.value / f for _, ln, _, f in found)
+                pieces = _pieces(sf.result)
+                factors = rsf * _piece_factors(sf, pieces, settings)
+                found += [(sf, p, rsf, f) for p, f in zip(pieces, factors.tolist(), strict=True)]
+            total = sum(p.area / f for _, p, _, f in found)
             if not total > 0.0:
                 continue
-            for sf, ln, rsf, f in found:
-                c = ln.area.value / f
+            for sf, p, rsf, f in found:
                 out.append(LineQuant(
-                    pr.sample, level, sf.region, sf.etch_time, sf.depth, ln.component, ln.role,
-                    ln.label, ln.center.value, ln.fwhm.value, ln.area.value, rsf, f, c,
-                    100.0 * c / total,
+                    pr.sample, level, sf.region, sf.etch_time, sf.depth, p.component, p.role,
+                    p.label, p.center, p.fwhm, p.area, rsf, f, p.area / f,
+                    100.0 * p.area / f / total,
                 ))  # fmt: skip
     return out
