@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xpsfit.cli import main
 from xpsfit.errors import SpecError
@@ -332,3 +335,43 @@ def test_both_lines_of_a_doublet_get_their_own_share(rng: np.random.Generator) -
     header, table = peak_table(rows)
     assert header[-4:] == ("rsf", "rsf_t_mfp", "corrected_area", "atomic_percent")
     assert [row[-1] for row in table] == [major.percent, minor.percent]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(max_size=80),
+    st.builds(lambda a, b: f"CASA region (*{a}*) (*Shirley*) {b}", st.text(max_size=8),
+              st.text(alphabet="0123456789.-e+ inf", max_size=40)),
+    st.builds(lambda b: f"CASA comp (*x*) (*GL(30)*) Area 1 0 2 -1 1 RSF {b}",
+              st.text(alphabet="0123456789.-e+ nai", max_size=12)),
+), max_size=4))  # fmt: skip
+def test_stored_rsf_never_raises(lines: list[str]) -> None:
+    """Any comment text gives a positive finite factor or ``None``."""
+    value = stored_rsf(lines)
+    assert value is None or (math.isfinite(value) and value > 0)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["rsf", "ke_exponent", "use_transmission", "source",
+                                        "file_rsf", "other"]), _JSON, max_size=5))  # fmt: skip
+def test_settings_from_any_plain_data_are_valid_or_refused(data: dict[str, object]) -> None:
+    """A hand-edited project setting either reads as valid settings or is refused with a
+    SpecError naming the key, never another exception."""
+    refused: SpecError | None = None
+    try:
+        read = QuantSettings.from_dict(data)
+    except SpecError as exc:
+        refused = exc
+    if refused is not None:
+        assert refused.key
+        return
+    assert all(math.isfinite(v) and v > 0 for v in read.rsf.values())
+    assert math.isfinite(read.ke_exponent)
+    assert QuantSettings.from_dict(read.describe()) == read
