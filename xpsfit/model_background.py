@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -31,7 +31,7 @@ from xpsfit.errors import SpecError
 from xpsfit.spec import CONVENTIONS, BackgroundKind, BackgroundSpec, Param
 from xpsfit.spectrum import Spectrum
 
-__all__ = ["BackgroundModel", "background_model", "convention"]
+__all__ = ["BackgroundModel", "background_model", "convention", "integration_background"]
 
 FloatArray = NDArray[np.float64]
 ParamRow = tuple[str, float, float, float, bool]
@@ -229,6 +229,18 @@ def _fitted_params(
         if name in given:
             rows.append(_row(f"bg_{name}", given[name], default, 1e-6, math.inf))
     return tuple(rows)
+
+
+def integration_background(bg: BackgroundSpec) -> BackgroundSpec:
+    """The background of a region fitted without components (an integration region): a
+    background fitted with the lines has nothing to follow there, so an active Shirley is
+    the static Shirley of the data and a fitted Tougaard the static one (B matched to the
+    high-binding-energy end, C and D as given); other backgrounds are already static."""
+    if bg.kind == "active_shirley":
+        return replace(bg, kind="shirley", params={})
+    if bg.kind == "tougaard" and "B" in bg.params:
+        return replace(bg, params={n: p for n, p in bg.params.items() if n != "B"})
+    return bg
 
 
 def background_model(

@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from xpsfit import expressions
 from xpsfit.errors import SpecError
 from xpsfit.lineshapes import LINESHAPES
-from xpsfit.model_background import BackgroundModel, background_model
+from xpsfit.model_background import BackgroundModel, background_model, integration_background
 from xpsfit.model_cache import ModelCache
 from xpsfit.model_params import (
     MIN_FWHM,
@@ -263,7 +263,8 @@ def build_cached(
     :func:`xpsfit.model_background.background_model`."""
     part = _SPEC_PARTS.get(spec)
     be = spectrum_window.binding_energy
-    bg = background_model(spec.background, spectrum_window, background_start, whole)
+    background = spec.background if spec.components else integration_background(spec.background)
+    bg = background_model(background, spectrum_window, background_start, whole)
     params = part.params + tuple(
         ParamDef(n, v, lo, hi, vary, role="background", quantity=n.removeprefix("bg_"))
         for n, v, lo, hi, vary in bg.params

@@ -1,8 +1,9 @@
 """The area of a region fitted without components: CasaXPS's quantification region.
 
 A fit specification with a window and a background but no components is "fitted" by its
-background alone; its signal is then the data above that background, integrated over the
-window (trapezoid rule), as CasaXPS integrates a region. The position and FWHM are those of
+background alone (a background fitted with lines takes its static form,
+:func:`xpsfit.model_background.integration_background`); its signal is then the data above
+that background, integrated over the window (trapezoid rule), as CasaXPS integrates a region. The position and FWHM are those of
 the net signal's maximum, which is where CasaXPS evaluates the transmission and escape depth
 of a region.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from xpsfit.model_background import integration_background
 from xpsfit.result import Estimate, FitResult
 
 __all__ = ["RegionIntegral", "region_integral"]
@@ -52,7 +54,7 @@ def _with_tie_points(result: FitResult, weights: NDArray[np.float64]) -> NDArray
     points (channels centred on each end) are taken as that many channels inside the window.
     A fitted or absent background adds nothing.
     """
-    bg = result.spec.background
+    bg = integration_background(result.spec.background)  # what the fit used without lines
     static = bg.kind in ("linear", "shirley") or (bg.kind == "tougaard" and "B" not in bg.params)
     size = weights.size
     if not static:
