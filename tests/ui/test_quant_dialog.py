@@ -141,3 +141,28 @@ def test_settings_survive_saving_the_project(window: MainWindow, qtbot, tmp_path
     reopened = QuantificationDialog(window.doc, window)
     qtbot.addWidget(reopened)
     assert reopened.settings() == wanted
+
+
+def test_casaxps_file_factors_of_an_opened_casaxps_file(
+    window: MainWindow, qtbot, realdata: Path
+) -> None:
+    """FeO opened from CasaXPS's file: with the file's RSFs its region uses CasaXPS's 16.42,
+    and the quantification table shows CasaXPS's RSF*T*MFP (exponent 0 as in that file)."""
+    doc = window.doc
+    doc.replace_project(type(doc.project)())
+    window.open_paths([realdata / "pynxtools-xps/FeO_analyzed.vms"])
+    sid = doc.current
+    dlg = QuantificationDialog(doc, window)
+    qtbot.addWidget(dlg)
+    assert _rows(dlg)["Fe 2p"][1] == "16.42 (Scofield)"  # CasaXPS's own default is Scofield
+    dlg.source.setCurrentIndex(1)
+    assert _rows(dlg)["Fe 2p"][1] == "16.42 (CasaXPS file)"
+    dlg.exponent.setValue(0.0)
+    dlg.accept()
+    window.fits.fit_spectra([sid])
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=60_000):
+        pass
+    window.show_peak_table()
+    table = window.peak_dialog.table  # type: ignore[union-attr]
+    factors = [float(table.item(r, 6).text()) for r in range(table.rowCount())]
+    assert factors == pytest.approx([44.32, 44.52, 44.70, 44.93], abs=0.01)
