@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from xpsfit import backgrounds
+from xpsfit.background_kernels import tougaard_form
 from xpsfit.result import FitResult
 from xpsfit.spec import BackgroundKind, BackgroundSpec, Param
 from xpsfit_ui.commands import SetSpecCommand
@@ -154,10 +155,10 @@ class BackgroundBar(QWidget):
             self.convention.setCurrentIndex(max(self.convention.findData(casa), 0))
             self.points.setMinimum(0 if casa == "casaxps" else 1)
             self.points.setValue(int(bg.average_points))
-            self.form.setCurrentText("U3" if bg.options.get("tougaard_form") == "U3" else "U2")
+            form = tougaard_form(bg.options)
+            self.form.setCurrentText(form)
             self.fit_b.setChecked("B" in bg.params)
-            defaults = cross_defaults(str(bg.options.get("tougaard_form", "U2")))
-            for name, default in defaults.items():
+            for name, default in cross_defaults(form).items():
                 given = bg.params.get(name)
                 self.cross[name].setValue(default if given is None else given.value)
             self.cross["gap"].setValue(float(bg.options.get("tougaard_gap", 0.0)))
@@ -168,8 +169,7 @@ class BackgroundBar(QWidget):
                              (self.form, bg.kind == "tougaard"),
                              (self.fit_b, bg.kind == "tougaard"),
                              (self.cross["C"], bg.kind == "tougaard"),
-                             (self.cross["D"], bg.kind == "tougaard" and
-                              bg.options.get("tougaard_form") == "U3"),
+                             (self.cross["D"], bg.kind == "tougaard" and form == "U3"),
                              (self.cross["gap"], bg.kind == "tougaard"),
                              (self.slope, bg.kind == "active_shirley")):  # fmt: skip
                 w.setVisible(shown)
@@ -216,7 +216,7 @@ class BackgroundBar(QWidget):
         still showing the previous form's default (the form was just changed) states
         nothing: the new form's default applies."""
         params: dict[str, Param] = {}
-        shown = cross_defaults(str(old.options.get("tougaard_form", "U2")))
+        shown = cross_defaults(tougaard_form(old.options))
         for name, default in cross_defaults(form).items():
             box = self.cross[name]
             value, given = box.value(), old.params.get(name)

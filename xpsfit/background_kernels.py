@@ -8,6 +8,7 @@ binding energy, so a loss background at ``E`` is built from the signal at ``E' <
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, TypeAlias, get_args
 
 import numpy as np
@@ -27,6 +28,12 @@ TOUGAARD_D = 1.0
 #: Tougaard, Surf. Interface Anal. 25 (1997) 137): what a U3 background takes where a spec
 #: gives none (the U2 values in the U3 form would make one sharp loss at 40.5 eV).
 TOUGAARD_U3 = (434.0, 551.0, 436.0)
+
+
+def tougaard_form(options: Mapping[str, object]) -> TougaardForm:
+    """The cross-section form a background's options ask for: ``"U3"`` when
+    ``options["tougaard_form"]`` says so, else ``"U2"`` (the default)."""
+    return "U3" if options.get("tougaard_form") == "U3" else "U2"
 
 
 def tougaard_defaults(form: str) -> tuple[float, float, float]:

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from xpsfit import backgrounds
 from xpsfit.background_casa import tie_levels
-from xpsfit.background_kernels import TougaardForm
+from xpsfit.background_kernels import TougaardForm, tougaard_form
 from xpsfit.errors import SpecError
 from xpsfit.spec import CONVENTIONS, BackgroundKind, BackgroundSpec, Param
 from xpsfit.spectrum import Spectrum
@@ -69,7 +69,7 @@ class BackgroundModel:
     params: tuple[ParamRow, ...] = ()
     basis: Mapping[str, FloatArray] = field(default_factory=dict)
     info: Info = field(default_factory=dict)
-    tougaard_form: str = "U2"
+    tougaard_form: TougaardForm = "U2"
     tougaard_gap: float = 0.0
     fixed_matrix: FloatArray | None = None
     _half_dx: FloatArray = field(init=False, repr=False)
@@ -100,13 +100,12 @@ class BackgroundModel:
         if self.kind == "tougaard" and self.params:
             matrix = self.fixed_matrix
             if matrix is None:
-                form: TougaardForm = "U3" if self.tougaard_form == "U3" else "U2"
-                _, c_default, d_default = backgrounds.tougaard_defaults(form)
+                _, c_default, d_default = backgrounds.tougaard_defaults(self.tougaard_form)
                 matrix = backgrounds.tougaard_matrix(
                     self.binding_energy,
                     values.get("bg_C", c_default),
                     values.get("bg_D", d_default),
-                    form,
+                    self.tougaard_form,
                     self.tougaard_gap,
                 )
             loss: FloatArray = values["bg_B"] * (rows @ matrix.T)
@@ -184,7 +183,7 @@ def _static(
         return backgrounds.tougaard(
             be,
             y,
-            form="U3" if opts.get("tougaard_form") == "U3" else "U2",
+            form=tougaard_form(opts),
             gap=_gap(bg),
             **cross,  # type: ignore[arg-type]
             **ends,
@@ -223,7 +222,7 @@ def _fitted_params(
         if "slope" in given:
             rows.append(_row("bg_slope", given["slope"], 0.0, -math.inf, math.inf))
         return tuple(rows)
-    b0, c0, d0 = backgrounds.tougaard_defaults(str(bg.options.get("tougaard_form", "U2")))
+    b0, c0, d0 = backgrounds.tougaard_defaults(tougaard_form(bg.options))
     rows.append(_row("bg_B", given["B"], b0, 0.0, math.inf))
     for name, default in (("C", c0), ("D", d0)):
         if name in given:
@@ -265,7 +264,7 @@ def background_model(
     """
     be = spectrum.binding_energy
     zeros = np.zeros_like(be)
-    form = str(bg.options.get("tougaard_form", "U2"))
+    form = tougaard_form(bg.options)
     if bg.kind == "none":
         return BackgroundModel("none", be, zeros)
     if bg.kind == "active_shirley" or (bg.kind == "tougaard" and "B" in bg.params):
@@ -277,9 +276,8 @@ def background_model(
         matrix = None
         gap = _gap(bg)
         if bg.kind == "tougaard" and "bg_C" not in names and "bg_D" not in names:
-            shape: TougaardForm = "U3" if form == "U3" else "U2"
-            _, c0, d0 = backgrounds.tougaard_defaults(shape)
-            matrix = backgrounds.tougaard_matrix(be, c0, d0, shape, gap)
+            _, c0, d0 = backgrounds.tougaard_defaults(form)
+            matrix = backgrounds.tougaard_matrix(be, c0, d0, form, gap)
         return BackgroundModel(
             bg.kind, be, zeros, params, MappingProxyType(basis), tougaard_form=form,
             tougaard_gap=gap, fixed_matrix=matrix,

@@ -77,3 +77,21 @@ def test_copy_puts_the_table_on_the_clipboard(window: MainWindow, qtbot) -> None
     assert len(lines) == 2 + dialog.table.rowCount() + 1
     assert lines[-1].startswith("Atomic %: Co ")
     assert all(len(ln.split("\t")) == len(COLUMNS) for ln in lines[2:-1])
+
+
+def test_a_closed_table_catches_up_when_shown(window: MainWindow, qtbot) -> None:
+    doc = window.doc
+    level0 = doc.ids_where(sample="bare-LCO", etch_level=0)
+    doc.set_current(level0[0])
+    window.fits.fit_spectra(level0)
+    with qtbot.waitSignal(window.fits.batch_finished, timeout=120_000):
+        pass
+    window.show_peak_table()
+    dialog = window.peak_dialog
+    assert dialog is not None
+    before = _cells(window)
+    dialog.close()
+    set_setting(doc, QUANT_KEY, QuantSettings(rsf={"Co 2p": 10.0}).describe(), "RSF")
+    assert _cells(window) == before  # not redrawn while closed
+    window.show_peak_table()
+    assert {r[5] for r in _cells(window) if r[0] == "Co 2p"} == {"10"}

@@ -63,8 +63,17 @@ class PeakTableDialog(QDialog):
             layout.addWidget(widget)
         for signal in (doc.current_changed, doc.result_changed, doc.spectra_changed,
                        doc.settings_changed):  # fmt: skip
-            signal.connect(self.refresh)
+            signal.connect(self._changed)
         self.refresh()
+
+    def _changed(self, *_: object) -> None:
+        """A closed table is brought up to date when it is shown again, not at every edit."""
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: object) -> None:
+        self.refresh()
+        super().showEvent(event)  # type: ignore[arg-type]
 
     def refresh(self, *_: object) -> None:
         """Show the table of the current spectrum's sample and level."""

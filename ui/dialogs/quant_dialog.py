@@ -112,7 +112,8 @@ class QuantificationDialog(QDialog):
         self.xray.setCurrentText(settings.source)
         self.exponent.setValue(settings.ke_exponent)
         self.transmission.setChecked(settings.use_transmission)
-        labels = list(self._examples()) + [k for k in settings.rsf if k not in self._examples()]
+        regions = list(self._examples())
+        labels = regions + [k for k in settings.rsf if k not in regions]
         self.table.blockSignals(True)
         self.table.setRowCount(len(labels))
         for row, label in enumerate(labels):

@@ -32,7 +32,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from xpsfit.background_kernels import tougaard_defaults
+from xpsfit.background_kernels import tougaard_defaults, tougaard_form
 from xpsfit.errors import SpecError
 from xpsfit.io.casa_lines import (
     CASA_INFINITY,
@@ -335,7 +335,7 @@ def _casa_shape(peak: Peak) -> tuple[str, float]:
 def _region_line(spec: FitSpec, window: tuple[float, float], be: BeMap, rsf: float) -> str:
     bg = spec.background
     names = {"shirley": "Shirley", "active_shirley": "Shirley", "linear": "Linear"}
-    form = "U3" if bg.options.get("tougaard_form") == "U3" else "U2"  # the engine's default: U2
+    form = tougaard_form(bg.options)
     if bg.kind == "tougaard":
         name = f"U {form[1]} Tougaard"
     elif bg.kind in names:
